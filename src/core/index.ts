@@ -1,0 +1,3 @@
+export * from "./rng.ts";
+export * from "./spaces.ts";
+export * from "./types.ts";

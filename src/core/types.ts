@@ -1,0 +1,73 @@
+/** Records that cross module boundaries. */
+
+/**
+ * What a viewer draws for one step. Each env kind has its own `kind` tag and a renderer module
+ * on the web page; the data is plain JSON so the server can send it as is.
+ */
+export type Frame =
+  | { kind: "cartpole"; x: number; theta: number }
+  | { kind: "pendulum"; theta: number; torque: number }
+  | { kind: "mountaincar"; position: number; force: number }
+  | { kind: "mujoco"; qpos: number[] }
+  | { kind: "grid"; channels: number; height: number; width: number; cells: number[] };
+
+/** k consecutive steps of one episode. */
+export type Clip = {
+  id: string;
+  envId: string;
+  /** Row-major [steps × obsSize]. */
+  obs: Float32Array;
+  obsSize: number;
+  /** Row-major [steps × actSize] (actSize 1 for discrete actions). */
+  actions: Float32Array;
+  actSize: number;
+  /** True environment reward per step; never shown to a human teacher. */
+  rewards: Float32Array;
+  /** Per-step flag: the agent was outside the env's healthy range (preference-ready envs). */
+  unhealthy?: Uint8Array;
+  frames: Frame[];
+  policyVersion: number;
+  /** Environment steps taken by the trainer when the clip was recorded. */
+  envStep: number;
+};
+
+export function clipLength(clip: Clip): number {
+  return clip.rewards.length;
+}
+
+export type Query = {
+  id: string;
+  left: Clip;
+  right: Clip;
+  /** Variance of the predicted preference across ensemble members when asked (0 for random). */
+  disagreement: number;
+};
+
+export type Answer = "left" | "right" | "equal" | "cant_tell";
+
+export type Preference = {
+  queryId: string;
+  answer: Answer;
+  labeller: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+};
+
+/** The Bradley–Terry target μ for an answer; null for answers that are not trained on. */
+export function answerTarget(answer: Answer): [number, number] | null {
+  switch (answer) {
+    case "left":
+      return [1, 0];
+    case "right":
+      return [0, 1];
+    case "equal":
+      return [0.5, 0.5];
+    case "cant_tell":
+      return null;
+  }
+}
+
+export interface Teacher {
+  readonly name: string;
+  label(queries: Query[]): Promise<Preference[]>;
+}
