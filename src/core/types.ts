@@ -25,6 +25,8 @@ export type Clip = {
   rewards: Float32Array;
   /** Per-step flag: the agent was outside the env's healthy range (preference-ready envs). */
   unhealthy?: Uint8Array;
+  /** Named per-step signals an env exposes for goal teachers (e.g. foot contacts). */
+  signals?: Record<string, Float32Array>;
   frames: Frame[];
   policyVersion: number;
   /** Environment steps taken by the trainer when the clip was recorded. */

@@ -24,7 +24,8 @@ export type StepResult = {
 export type StepInfo = {
   /** Preference-ready envs: the state left the standard task's healthy range on this step. */
   unhealthy?: boolean;
-  [key: string]: unknown;
+  /** Named scalars for goal teachers (e.g. `footContact.back`), copied into clips. */
+  signals?: Record<string, number>;
 };
 
 /**
@@ -53,6 +54,7 @@ export type VecStepResult = {
   finalObs: (Float32Array | null)[];
   /** 1 where a preference-ready env marks the step as outside the healthy range. */
   unhealthy: Uint8Array;
+  infos: StepInfo[];
 };
 
 /**
