@@ -25,7 +25,8 @@ export function box(low: ArrayLike<number>, high: ArrayLike<number>): BoxSpace {
 }
 
 export function discrete(n: number): DiscreteSpace {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`discrete: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`discrete: n must be a positive integer, got ${n}`);
   return { kind: "discrete", n };
 }
 
@@ -40,6 +41,7 @@ export function contains(space: Space, x: ArrayLike<number> | number): boolean {
     return Number.isInteger(v) && v >= 0 && v < space.n;
   }
   if (typeof x === "number" || x.length !== space.low.length) return false;
-  for (let i = 0; i < x.length; i++) if (!(x[i] >= space.low[i] && x[i] <= space.high[i])) return false;
+  for (let i = 0; i < x.length; i++)
+    if (!(x[i] >= space.low[i] && x[i] <= space.high[i])) return false;
   return true;
 }
