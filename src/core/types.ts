@@ -73,3 +73,35 @@ export interface Teacher {
   readonly name: string;
   label(queries: Query[]): Promise<Preference[]>;
 }
+
+/**
+ * What `numEnvs` environments did over `steps` consecutive steps, time-major: entry
+ * [t * numEnvs + e] is env e at step t. Observations are raw (not normalised), as the reward
+ * model and the teachers see them.
+ */
+export type Rollout = {
+  envId: string;
+  numEnvs: number;
+  steps: number;
+  obsSize: number;
+  actSize: number;
+  /** [steps × numEnvs × obsSize]: the observation the action was taken in. */
+  obs: Float32Array;
+  /** [steps × numEnvs × actSize]: the action taken (the index for Discrete spaces). */
+  actions: Float32Array;
+  /** [steps × numEnvs]: the environment's true reward. */
+  rewards: Float32Array;
+  /** [steps × numEnvs]: 1 where the episode ended after this step. */
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  /** [steps × numEnvs]: 1 where a preference-ready env flagged the step as unhealthy. */
+  unhealthy: Uint8Array;
+  /** Per-step named signals from the env (each [steps × numEnvs]), for goal teachers. */
+  signals: Record<string, Float32Array>;
+  /** [steps × numEnvs] frames, when the collector was asked to record them. */
+  frames: Frame[] | null;
+  /** The policy version (number of updates so far) that acted. */
+  policyVersion: number;
+  /** Trainer env steps (all envs together) before this rollout started. */
+  envStepStart: number;
+};
