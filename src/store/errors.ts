@@ -1,0 +1,91 @@
+/**
+ * Typed errors of the preference store. Each has a stable `code` and the HTTP status an API
+ * should answer with, so that the server maps them without string matching.
+ */
+export class StoreError extends Error {
+  readonly code: string;
+  readonly httpStatus: number;
+  constructor(code: string, httpStatus: number, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+}
+
+export class UnknownQueryError extends StoreError {
+  constructor(readonly queryId: string) {
+    super("unknown_query", 404, `unknown query '${queryId}'`);
+  }
+}
+
+export class UnknownClipError extends StoreError {
+  constructor(readonly clipId: string) {
+    super("unknown_clip", 404, `unknown clip '${clipId}'`);
+  }
+}
+
+export class UnknownLeaseError extends StoreError {
+  constructor(readonly leaseId: string) {
+    super("unknown_lease", 404, `unknown lease '${leaseId}'; ask for a new query`);
+  }
+}
+
+export class LeaseExpiredError extends StoreError {
+  constructor(readonly leaseId: string) {
+    super(
+      "lease_expired",
+      409,
+      `lease '${leaseId}' has expired and its query went back to the pool; ask for a new query`,
+    );
+  }
+}
+
+export class LeaseUsedError extends StoreError {
+  constructor(readonly leaseId: string) {
+    super(
+      "lease_used",
+      409,
+      `lease '${leaseId}' already has an answer; a lease takes one answer (resend with the same requestId to fetch it)`,
+    );
+  }
+}
+
+export class AlreadyAnsweredError extends StoreError {
+  constructor(
+    readonly queryId: string,
+    readonly labeller: string,
+  ) {
+    super(
+      "already_answered",
+      409,
+      `labeller '${labeller}' has already answered query '${queryId}'`,
+    );
+  }
+}
+
+export class RequestIdConflictError extends StoreError {
+  constructor(readonly requestId: string) {
+    super(
+      "request_id_conflict",
+      409,
+      `requestId '${requestId}' was already used for a different query or labeller; use a fresh id per answer`,
+    );
+  }
+}
+
+export class InvalidAnswerError extends StoreError {
+  constructor(readonly answer: unknown) {
+    super(
+      "invalid_answer",
+      400,
+      `invalid answer ${JSON.stringify(answer)}; expected left, right, equal or cant_tell`,
+    );
+  }
+}
+
+export class LabellerExistsError extends StoreError {
+  constructor(readonly labellerName: string) {
+    super("labeller_exists", 409, `a labeller named '${labellerName}' already exists`);
+  }
+}

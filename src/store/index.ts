@@ -1,0 +1,6 @@
+export * from "./clip_codec.ts";
+export * from "./errors.ts";
+export * from "./migrations.ts";
+export * from "./preference_store.ts";
+export * from "./run_lock.ts";
+export type { StoreSchema } from "./schema.ts";

@@ -1,0 +1,139 @@
+/**
+ * The store's schema, as an ordered list of named migrations. Opening a database applies the
+ * ones it lacks, in order, and records each in `kysely_migration`. Never edit a migration that has
+ * shipped: append a new one. Only portable SQL here; what differs between SQLite and Postgres
+ * (binary and auto-increment columns) comes from `SqlFlavor`.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+
+export type SqlFlavor = "sqlite" | "postgres";
+
+export type StoreMigration = {
+  name: string;
+  up(db: Kysely<unknown>, flavor: SqlFlavor): Promise<void>;
+};
+
+const binaryType = (flavor: SqlFlavor) => (flavor === "postgres" ? "bytea" : "blob");
+const idType = (flavor: SqlFlavor) => (flavor === "postgres" ? "serial" : "integer");
+
+export const MIGRATIONS: StoreMigration[] = [
+  {
+    name: "0001_initial",
+    async up(db, flavor) {
+      await db.schema
+        .createTable("clips")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("env_id", "text", (c) => c.notNull())
+        .addColumn("policy_version", "integer", (c) => c.notNull())
+        .addColumn("env_step", "bigint", (c) => c.notNull())
+        .addColumn("length", "integer", (c) => c.notNull())
+        .addColumn("data", binaryType(flavor), (c) => c.notNull())
+        .addColumn("frames", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("queries")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("left_clip", "text", (c) => c.notNull().references("clips.id"))
+        .addColumn("right_clip", "text", (c) => c.notNull().references("clips.id"))
+        .addColumn("disagreement", "double precision", (c) => c.notNull())
+        .addColumn("phase", "text", (c) => c.notNull())
+        .addColumn("repeat_of", "text", (c) => c.references("queries.id"))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addCheckConstraint("queries_phase", sql`phase in ('pretrain', 'online')`)
+        .execute();
+      await db.schema
+        .createTable("answers")
+        .addColumn("id", idType(flavor), (c) =>
+          flavor === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
+        .addColumn("query_id", "text", (c) => c.notNull().references("queries.id"))
+        .addColumn("answer", "text", (c) => c.notNull())
+        .addColumn("labeller", "text", (c) => c.notNull())
+        .addColumn("time", "bigint", (c) => c.notNull())
+        .addColumn("request_id", "text", (c) => c.notNull().unique())
+        .addColumn("undone_at", "bigint")
+        .addCheckConstraint(
+          "answers_answer",
+          sql`answer in ('left', 'right', 'equal', 'cant_tell')`,
+        )
+        .execute();
+      await db.schema
+        .createTable("labellers")
+        .addColumn("id", idType(flavor), (c) =>
+          flavor === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("leases")
+        .addColumn("lease_id", "text", (c) => c.primaryKey())
+        .addColumn("query_id", "text", (c) => c.notNull().references("queries.id"))
+        .addColumn("labeller", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("answer_id", "integer", (c) => c.references("answers.id"))
+        .execute();
+      await db.schema
+        .createTable("run_meta")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    name: "0002_indexes",
+    async up(db) {
+      await db.schema.createIndex("answers_query").on("answers").column("query_id").execute();
+      await db.schema
+        .createIndex("answers_labeller")
+        .on("answers")
+        .columns(["labeller", "id"])
+        .execute();
+      await db.schema.createIndex("leases_query").on("leases").column("query_id").execute();
+      await db.schema
+        .createIndex("queries_created")
+        .on("queries")
+        .columns(["created_at", "id"])
+        .execute();
+    },
+  },
+];
+
+/** Applies the migrations `db` lacks. Returns the names applied now, in order. */
+export async function migrate<DB>(
+  db: Kysely<DB>,
+  flavor: SqlFlavor,
+  migrations: StoreMigration[] = MIGRATIONS,
+): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of migrations) out[m.name] = { up: (d) => m.up(d, flavor) };
+      return out;
+    },
+  };
+  // Kysely runs migrations sorted by name; the list must already be in that order.
+  const names = migrations.map((m) => m.name);
+  const sorted = [...names].sort();
+  if (names.some((n, i) => n !== sorted[i])) {
+    throw new Error(`migrations must be listed in name order: ${names.join(", ")}`);
+  }
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`store migration ${failed ?? "?"} failed: ${detail}`);
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Names of the migrations recorded as applied, in order. */
+export async function appliedMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+    db,
+  );
+  return rows.rows.map((r) => r.name);
+}

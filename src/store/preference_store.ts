@@ -1,0 +1,701 @@
+/**
+ * The preference store: clips, the queries asked about them, the answers given, the labellers
+ * who give them, leases that hand queries out fairly, and run metadata. All access goes through
+ * Kysely so that a Postgres dialect can be added next to `sqlite.ts`.
+ *
+ * An answer is acknowledged only after its transaction commits with synchronous=FULL, so an
+ * acknowledged answer survives `kill -9` and power loss. A retried submit carries the same
+ * `requestId` and is stored once.
+ */
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Answer, Clip, Preference, Query } from "../core/types.ts";
+import { decodeClipArrays, decodeFrames, encodeClipArrays, encodeFrames } from "./clip_codec.ts";
+import {
+  AlreadyAnsweredError,
+  InvalidAnswerError,
+  LabellerExistsError,
+  LeaseExpiredError,
+  LeaseUsedError,
+  RequestIdConflictError,
+  UnknownLeaseError,
+  UnknownQueryError,
+} from "./errors.ts";
+import { MIGRATIONS, migrate, type SqlFlavor, type StoreMigration } from "./migrations.ts";
+import type { AnswersTable, ClipsTable, QueriesTable, QueryPhase, StoreSchema } from "./schema.ts";
+import { openSqlite } from "./sqlite.ts";
+
+export type { QueryPhase } from "./schema.ts";
+
+/** A stored answer: the preference plus its row id (increasing) and the submit's request id. */
+export type StoredAnswer = Preference & { id: number; requestId: string };
+
+/** A trainable answer (not cant_tell) with both clips decoded, for reward training. */
+export type AnsweredPair = StoredAnswer & { left: Clip; right: Clip; phase: QueryPhase };
+
+export type QueryRecord = {
+  id: string;
+  leftClipId: string;
+  rightClipId: string;
+  disagreement: number;
+  phase: QueryPhase;
+  repeatOf: string | null;
+  createdAt: number;
+};
+
+export type Labeller = { id: number; name: string; createdAt: number };
+
+export type Lease = {
+  leaseId: string;
+  labeller: string;
+  expiresAt: number;
+  query: Query;
+};
+
+export type RecordAnswerInput = {
+  queryId: string;
+  answer: Answer;
+  labeller: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** Client-chosen id, the same on every retry of one submit. */
+  requestId: string;
+};
+
+/** `stored` is false when the requestId was seen before; `answer` is then the one stored first. */
+export type RecordResult = { stored: boolean; answer: StoredAnswer };
+
+export type OpenOptions = {
+  /** Clock for `created_at` columns; defaults to Date.now. */
+  now?: () => number;
+  /** The migrations to apply (tests use a prefix of the real list). */
+  migrations?: StoreMigration[];
+};
+
+const ANSWERS: readonly Answer[] = ["left", "right", "equal", "cant_tell"];
+
+export class PreferenceStore {
+  private constructor(
+    private readonly db: Kysely<StoreSchema>,
+    readonly flavor: SqlFlavor,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Opens (creating if needed) the SQLite store at `path` and applies missing migrations. Open a
+   * file once per process and share the instance: several processes may each hold one (WAL), but
+   * two instances in one process would block each other's write transactions.
+   */
+  static async open(path: string, options: OpenOptions = {}): Promise<PreferenceStore> {
+    const db = openSqlite<StoreSchema>(path);
+    try {
+      await migrate(db, "sqlite", options.migrations ?? MIGRATIONS);
+    } catch (e) {
+      await db.destroy();
+      throw e;
+    }
+    return new PreferenceStore(db, "sqlite", options.now ?? Date.now);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** The underlying Kysely instance, for tools and tests that inspect the schema. */
+  get kysely(): Kysely<StoreSchema> {
+    return this.db;
+  }
+
+  // ---- clips ---------------------------------------------------------------------------------
+
+  /** Stores clips; a clip whose id is already stored is left as it is. */
+  async addClips(clips: Clip[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const clip of clips) await this.insertClip(trx, clip);
+    });
+  }
+
+  async getClip(id: string): Promise<Clip | null> {
+    const row = await this.db
+      .selectFrom("clips")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? rowToClip(row) : null;
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  /** Stores a query and its two clips. A query whose id is already stored is left as it is. */
+  async addQuery(
+    query: Query,
+    phase: QueryPhase,
+    options: { repeatOf?: string; createdAt?: number } = {},
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertQuery(trx, query, phase, options.repeatOf ?? null, options.createdAt);
+    });
+  }
+
+  async addQueries(
+    queries: Query[],
+    phase: QueryPhase,
+    options: { createdAt?: number } = {},
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const q of queries) await this.insertQuery(trx, q, phase, null, options.createdAt);
+    });
+  }
+
+  async getQuery(id: string): Promise<Query | null> {
+    return loadQuery(this.db, id);
+  }
+
+  async getQueryRecord(id: string): Promise<QueryRecord | null> {
+    const row = await this.db
+      .selectFrom("queries")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? rowToQueryRecord(row) : null;
+  }
+
+  async countQueries(): Promise<number> {
+    const row = await this.db
+      .selectFrom("queries")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Queries with no (live) answer yet, oldest first. */
+  async pendingQueries(): Promise<QueryRecord[]> {
+    const rows = await this.db
+      .selectFrom("queries as q")
+      .selectAll("q")
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("answers as a")
+              .select("a.id")
+              .whereRef("a.query_id", "=", "q.id")
+              .where("a.undone_at", "is", null),
+          ),
+        ),
+      )
+      .orderBy("q.created_at")
+      .orderBy("q.id")
+      .execute();
+    return rows.map(rowToQueryRecord);
+  }
+
+  // ---- answers -------------------------------------------------------------------------------
+
+  /**
+   * Stores an answer once per requestId. Throws UnknownQueryError for a query not in the store,
+   * AlreadyAnsweredError when this labeller already has a live answer to the query, and
+   * RequestIdConflictError when the requestId was used for another query or labeller.
+   */
+  async recordAnswer(input: RecordAnswerInput): Promise<RecordResult> {
+    assertAnswer(input.answer);
+    return this.db.transaction().execute(async (trx) => {
+      const previous = await findByRequestId(trx, input.requestId);
+      if (previous) {
+        if (previous.queryId !== input.queryId || previous.labeller !== input.labeller) {
+          throw new RequestIdConflictError(input.requestId);
+        }
+        return { stored: false, answer: previous };
+      }
+      const query = await trx
+        .selectFrom("queries")
+        .select("id")
+        .where("id", "=", input.queryId)
+        .executeTakeFirst();
+      if (!query) throw new UnknownQueryError(input.queryId);
+      const answer = await insertAnswer(trx, input);
+      return { stored: true, answer };
+    });
+  }
+
+  /** Every live, trainable answer (left, right or equal) with its two clips, in answer order. */
+  async answeredPairs(): Promise<AnsweredPair[]> {
+    const rows = await this.db
+      .selectFrom("answers as a")
+      .innerJoin("queries as q", "q.id", "a.query_id")
+      .select([
+        "a.id",
+        "a.query_id",
+        "a.answer",
+        "a.labeller",
+        "a.time",
+        "a.request_id",
+        "q.left_clip",
+        "q.right_clip",
+        "q.phase",
+      ])
+      .where("a.undone_at", "is", null)
+      .where("a.answer", "!=", "cant_tell")
+      .orderBy("a.id")
+      .execute();
+    const clipIds = new Set<string>();
+    for (const r of rows) {
+      clipIds.add(r.left_clip);
+      clipIds.add(r.right_clip);
+    }
+    const clips = await this.loadClips([...clipIds]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      queryId: r.query_id,
+      answer: r.answer as Answer,
+      labeller: r.labeller,
+      time: Number(r.time),
+      requestId: r.request_id,
+      left: clips.get(r.left_clip)!,
+      right: clips.get(r.right_clip)!,
+      phase: r.phase,
+    }));
+  }
+
+  /**
+   * Live answers with id > `afterId`, in id order, for polling (cant_tell included). An answer
+   * undone after it was polled does not show up again: reload `answeredPairs()` before training.
+   */
+  async answersSince(afterId: number, limit = 10_000): Promise<StoredAnswer[]> {
+    const rows = await this.db
+      .selectFrom("answers")
+      .selectAll()
+      .where("id", ">", afterId)
+      .where("undone_at", "is", null)
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(rowToAnswer);
+  }
+
+  /** Live answers (undone ones excluded; cant_tell included). */
+  async countAnswers(): Promise<number> {
+    const row = await this.db
+      .selectFrom("answers")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("undone_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Withdraws `labeller`'s most recent live answer; its query goes back to the pool. The row is
+   * kept (marked undone), so a late retry of the same submit is still recognised. Returns the
+   * withdrawn answer, or null when the labeller has none.
+   */
+  async undoLastAnswer(labeller: string, now = this.now()): Promise<StoredAnswer | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("answers")
+        .selectAll()
+        .where("labeller", "=", labeller)
+        .where("undone_at", "is", null)
+        .orderBy("id", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (!row) return null;
+      await trx.updateTable("answers").set({ undone_at: now }).where("id", "=", row.id).execute();
+      return rowToAnswer(row);
+    });
+  }
+
+  // ---- labellers -----------------------------------------------------------------------------
+
+  /** Registers a labeller and returns their token. The token is shown once: only its hash is kept. */
+  async addLabeller(name: string): Promise<{ labeller: Labeller; token: string }> {
+    if (name.trim() === "") throw new Error("a labeller needs a non-empty name");
+    const token = randomBytes(32).toString("base64url");
+    const createdAt = this.now();
+    const id = await this.db.transaction().execute(async (trx) => {
+      const taken = await trx
+        .selectFrom("labellers")
+        .select("id")
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (taken) throw new LabellerExistsError(name);
+      const row = await trx
+        .insertInto("labellers")
+        .values({ name, token_hash: hashToken(token), created_at: createdAt })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    });
+    return { labeller: { id, name, createdAt }, token };
+  }
+
+  /** The labeller holding `token`, or null. */
+  async authenticate(token: string): Promise<Labeller | null> {
+    if (typeof token !== "string" || token === "") return null;
+    const row = await this.db
+      .selectFrom("labellers")
+      .selectAll()
+      .where("token_hash", "=", hashToken(token))
+      .executeTakeFirst();
+    return row ? { id: Number(row.id), name: row.name, createdAt: Number(row.created_at) } : null;
+  }
+
+  async listLabellers(): Promise<Labeller[]> {
+    const rows = await this.db.selectFrom("labellers").selectAll().orderBy("id").execute();
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, createdAt: Number(r.created_at) }));
+  }
+
+  // ---- leases --------------------------------------------------------------------------------
+
+  /**
+   * Hands `labeller` the oldest query that has no live answer and no current lease (one whose
+   * lease expired counts as free), leased until now + ttlMs. Null when there is none.
+   */
+  async leaseNextQuery(labeller: string, ttlMs: number, now = this.now()): Promise<Lease | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("queries as q")
+        .select("q.id")
+        .where(({ and, not, exists, selectFrom }) =>
+          and([
+            not(
+              exists(
+                selectFrom("answers as a")
+                  .select("a.id")
+                  .whereRef("a.query_id", "=", "q.id")
+                  .where("a.undone_at", "is", null),
+              ),
+            ),
+            not(
+              exists(
+                selectFrom("leases as l")
+                  .select("l.lease_id")
+                  .whereRef("l.query_id", "=", "q.id")
+                  .where("l.answer_id", "is", null)
+                  .where("l.expires_at", ">", now),
+              ),
+            ),
+          ]),
+        )
+        .orderBy("q.created_at")
+        .orderBy("q.id")
+        .limit(1)
+        .executeTakeFirst();
+      if (!row) return null;
+      return this.insertLease(trx, row.id, labeller, ttlMs, now);
+    });
+  }
+
+  /**
+   * Leases one given query (e.g. to ask again a query just undone). Null when the query has a
+   * live answer or another current lease.
+   */
+  async leaseQuery(
+    queryId: string,
+    labeller: string,
+    ttlMs: number,
+    now = this.now(),
+  ): Promise<Lease | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const exists = await trx
+        .selectFrom("queries")
+        .select("id")
+        .where("id", "=", queryId)
+        .executeTakeFirst();
+      if (!exists) throw new UnknownQueryError(queryId);
+      const answered = await trx
+        .selectFrom("answers")
+        .select("id")
+        .where("query_id", "=", queryId)
+        .where("undone_at", "is", null)
+        .executeTakeFirst();
+      const leased = await trx
+        .selectFrom("leases")
+        .select("lease_id")
+        .where("query_id", "=", queryId)
+        .where("answer_id", "is", null)
+        .where("expires_at", ">", now)
+        .executeTakeFirst();
+      if (answered || leased) return null;
+      return this.insertLease(trx, queryId, labeller, ttlMs, now);
+    });
+  }
+
+  /**
+   * Stores the answer given on a lease. The lease must be current (not expired) and unused. A
+   * resend with the same requestId returns the stored answer (`stored: false`); any other second
+   * answer on the lease throws LeaseUsedError and changes nothing.
+   */
+  async submitLeased(input: {
+    leaseId: string;
+    answer: Answer;
+    requestId: string;
+    now?: number;
+  }): Promise<RecordResult> {
+    assertAnswer(input.answer);
+    const now = input.now ?? this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const lease = await trx
+        .selectFrom("leases")
+        .selectAll()
+        .where("lease_id", "=", input.leaseId)
+        .executeTakeFirst();
+      if (!lease) throw new UnknownLeaseError(input.leaseId);
+      const previous = await findByRequestId(trx, input.requestId);
+      if (previous) {
+        if (previous.queryId !== lease.query_id || previous.labeller !== lease.labeller) {
+          throw new RequestIdConflictError(input.requestId);
+        }
+        return { stored: false, answer: previous };
+      }
+      if (lease.answer_id !== null) throw new LeaseUsedError(input.leaseId);
+      if (Number(lease.expires_at) <= now) throw new LeaseExpiredError(input.leaseId);
+      const newer = await trx
+        .selectFrom("leases")
+        .select("lease_id")
+        .where("query_id", "=", lease.query_id)
+        .where("created_at", ">", lease.created_at)
+        .executeTakeFirst();
+      if (newer) throw new LeaseExpiredError(input.leaseId);
+      const answer = await insertAnswer(trx, {
+        queryId: lease.query_id,
+        answer: input.answer,
+        labeller: lease.labeller,
+        time: now,
+        requestId: input.requestId,
+      });
+      await trx
+        .updateTable("leases")
+        .set({ answer_id: answer.id })
+        .where("lease_id", "=", input.leaseId)
+        .execute();
+      return { stored: true, answer };
+    });
+  }
+
+  // ---- run metadata --------------------------------------------------------------------------
+
+  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    const row = await this.db
+      .selectFrom("run_meta")
+      .select("value")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new Error(`run_meta '${key}': value is not JSON-serialisable`);
+    await this.db
+      .insertInto("run_meta")
+      .values({ key, value: json })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: json }))
+      .execute();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async insertClip(trx: Transaction<StoreSchema>, clip: Clip): Promise<void> {
+    await trx
+      .insertInto("clips")
+      .values(clipToRow(clip, this.now()))
+      .onConflict((oc) => oc.column("id").doNothing())
+      .execute();
+  }
+
+  private async insertQuery(
+    trx: Transaction<StoreSchema>,
+    query: Query,
+    phase: QueryPhase,
+    repeatOf: string | null,
+    createdAt = this.now(),
+  ): Promise<void> {
+    if (phase !== "pretrain" && phase !== "online") {
+      throw new Error(`query phase must be 'pretrain' or 'online', not '${phase}'`);
+    }
+    if (repeatOf !== null) {
+      const original = await trx
+        .selectFrom("queries")
+        .select("id")
+        .where("id", "=", repeatOf)
+        .executeTakeFirst();
+      if (!original) throw new UnknownQueryError(repeatOf);
+    }
+    await this.insertClip(trx, query.left);
+    await this.insertClip(trx, query.right);
+    await trx
+      .insertInto("queries")
+      .values({
+        id: query.id,
+        left_clip: query.left.id,
+        right_clip: query.right.id,
+        disagreement: query.disagreement,
+        phase,
+        repeat_of: repeatOf,
+        created_at: createdAt,
+      })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .execute();
+  }
+
+  private async insertLease(
+    trx: Transaction<StoreSchema>,
+    queryId: string,
+    labeller: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<Lease> {
+    if (!(ttlMs > 0)) throw new Error(`lease ttlMs must be positive, not ${ttlMs}`);
+    const leaseId = randomUUID();
+    const expiresAt = now + ttlMs;
+    await trx
+      .insertInto("leases")
+      .values({
+        lease_id: leaseId,
+        query_id: queryId,
+        labeller,
+        created_at: now,
+        expires_at: expiresAt,
+        answer_id: null,
+      })
+      .execute();
+    const query = await loadQuery(trx, queryId);
+    return { leaseId, labeller, expiresAt, query: query! };
+  }
+
+  private async loadClips(ids: string[]): Promise<Map<string, Clip>> {
+    const out = new Map<string, Clip>();
+    const chunk = 500;
+    for (let i = 0; i < ids.length; i += chunk) {
+      const rows = await this.db
+        .selectFrom("clips")
+        .selectAll()
+        .where("id", "in", ids.slice(i, i + chunk))
+        .execute();
+      for (const r of rows) out.set(r.id, rowToClip(r));
+    }
+    return out;
+  }
+}
+
+// ---- row mapping -----------------------------------------------------------------------------
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+function assertAnswer(answer: unknown): asserts answer is Answer {
+  if (!ANSWERS.includes(answer as Answer)) throw new InvalidAnswerError(answer);
+}
+
+async function findByRequestId(
+  db: Kysely<StoreSchema>,
+  requestId: string,
+): Promise<StoredAnswer | null> {
+  const row = await db
+    .selectFrom("answers")
+    .selectAll()
+    .where("request_id", "=", requestId)
+    .executeTakeFirst();
+  return row ? rowToAnswer(row) : null;
+}
+
+async function insertAnswer(
+  trx: Transaction<StoreSchema>,
+  input: RecordAnswerInput,
+): Promise<StoredAnswer> {
+  const mine = await trx
+    .selectFrom("answers")
+    .select("id")
+    .where("query_id", "=", input.queryId)
+    .where("labeller", "=", input.labeller)
+    .where("undone_at", "is", null)
+    .executeTakeFirst();
+  if (mine) throw new AlreadyAnsweredError(input.queryId, input.labeller);
+  const row = await trx
+    .insertInto("answers")
+    .values({
+      query_id: input.queryId,
+      answer: input.answer,
+      labeller: input.labeller,
+      time: input.time,
+      request_id: input.requestId,
+      undone_at: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return {
+    id: Number(row.id),
+    queryId: input.queryId,
+    answer: input.answer,
+    labeller: input.labeller,
+    time: input.time,
+    requestId: input.requestId,
+  };
+}
+
+async function loadQuery(db: Kysely<StoreSchema>, id: string): Promise<Query | null> {
+  const q = await db.selectFrom("queries").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!q) return null;
+  const rows = await db
+    .selectFrom("clips")
+    .selectAll()
+    .where("id", "in", [q.left_clip, q.right_clip])
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const left = byId.get(q.left_clip)!;
+  const right = byId.get(q.right_clip)!;
+  return {
+    id: q.id,
+    left: rowToClip(left),
+    right: rowToClip(right),
+    disagreement: Number(q.disagreement),
+  };
+}
+
+function clipToRow(clip: Clip, createdAt: number): Selectable<ClipsTable> {
+  return {
+    id: clip.id,
+    env_id: clip.envId,
+    policy_version: clip.policyVersion,
+    env_step: clip.envStep,
+    length: clip.rewards.length,
+    data: encodeClipArrays(clip),
+    frames: encodeFrames(clip.frames),
+    created_at: createdAt,
+  };
+}
+
+function rowToClip(row: Selectable<ClipsTable>): Clip {
+  const arrays = decodeClipArrays(row.data);
+  return {
+    id: row.id,
+    envId: row.env_id,
+    ...arrays,
+    frames: decodeFrames(row.frames),
+    policyVersion: Number(row.policy_version),
+    envStep: Number(row.env_step),
+  };
+}
+
+function rowToQueryRecord(row: Selectable<QueriesTable>): QueryRecord {
+  return {
+    id: row.id,
+    leftClipId: row.left_clip,
+    rightClipId: row.right_clip,
+    disagreement: Number(row.disagreement),
+    phase: row.phase,
+    repeatOf: row.repeat_of,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function rowToAnswer(row: Selectable<AnswersTable>): StoredAnswer {
+  return {
+    id: Number(row.id),
+    queryId: row.query_id,
+    answer: row.answer as Answer,
+    labeller: row.labeller,
+    time: Number(row.time),
+    requestId: row.request_id,
+  };
+}

@@ -1,0 +1,74 @@
+/** Row types of the preference store, as Kysely sees them. Times are milliseconds since the epoch. */
+import type { Generated } from "kysely";
+
+export type QueryPhase = "pretrain" | "online";
+
+export interface ClipsTable {
+  id: string;
+  env_id: string;
+  policy_version: number;
+  env_step: number;
+  /** Steps in the clip. */
+  length: number;
+  /** `encodeClipArrays`: obs, actions, rewards, unhealthy, signals. */
+  data: Uint8Array;
+  /** JSON array of frames. */
+  frames: string;
+  created_at: number;
+}
+
+export interface QueriesTable {
+  id: string;
+  left_clip: string;
+  right_clip: string;
+  disagreement: number;
+  phase: QueryPhase;
+  /** The query this one repeats (asked twice on purpose, to measure consistency). */
+  repeat_of: string | null;
+  created_at: number;
+}
+
+export interface AnswersTable {
+  id: Generated<number>;
+  query_id: string;
+  answer: string;
+  labeller: string;
+  time: number;
+  /** Client-chosen id of the submit; a retried submit carries the same one. */
+  request_id: string;
+  /** Set by undo; an undone answer is kept for the record but no longer counts. */
+  undone_at: number | null;
+}
+
+export interface LabellersTable {
+  id: Generated<number>;
+  name: string;
+  /** Hex SHA-256 of the labeller's token; the token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+}
+
+export interface LeasesTable {
+  lease_id: string;
+  query_id: string;
+  labeller: string;
+  created_at: number;
+  expires_at: number;
+  /** The answer given on this lease; a lease takes one answer. */
+  answer_id: number | null;
+}
+
+export interface RunMetaTable {
+  key: string;
+  /** JSON. */
+  value: string;
+}
+
+export interface StoreSchema {
+  clips: ClipsTable;
+  queries: QueriesTable;
+  answers: AnswersTable;
+  labellers: LabellersTable;
+  leases: LeasesTable;
+  run_meta: RunMetaTable;
+}

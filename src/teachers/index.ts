@@ -1,0 +1,5 @@
+export * from "./goals/index.ts";
+export * from "./make_teacher.ts";
+export * from "./noisy.ts";
+export * from "./oracle.ts";
+export * from "./scorer.ts";
