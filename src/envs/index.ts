@@ -1,6 +1,7 @@
 /**
- * The envs module. Importing it registers the classic tasks: `CartPole-v1`, `Pendulum-v1`,
- * `MountainCarContinuous-v0` and their preference-ready variants (`-pref-`).
+ * The envs module. Importing it registers the classic tasks (`CartPole-v1`, `Pendulum-v1`,
+ * `MountainCarContinuous-v0`), the eight MuJoCo tasks (`Hopper-v5`, …), and their
+ * preference-ready variants (`-pref-`).
  */
 import { CartPoleEnv } from "./classic/cartpole.ts";
 import { MountainCarContinuousEnv } from "./classic/mountain_car_continuous.ts";
@@ -35,3 +36,4 @@ export function registerClassicEnvs(): void {
 }
 
 registerClassicEnvs();
+await import("./mujoco/register.ts");

@@ -2,14 +2,29 @@
  * The table of env ids. Any module may add to it (`src/envs/index.ts` registers the classic
  * tasks on import); `makeEnv` builds a fresh env from an id.
  */
-import type { Env } from "./env.ts";
+import type { Env, VecEnv } from "./env.ts";
 
 const factories = new Map<string, () => Env>();
+const vecFactories = new Map<string, (numEnvs: number) => VecEnv>();
 
-/** Adds an env id. Registering an id twice is an error, so two modules cannot clash silently. */
-export function registerEnv(id: string, factory: () => Env): void {
+/**
+ * Adds an env id. Registering an id twice is an error, so two modules cannot clash silently.
+ * `vecFactory` is for env kinds with a faster batched implementation than one env per copy
+ * (MuJoCo steps many MjData in one wasm instance).
+ */
+export function registerEnv(
+  id: string,
+  factory: () => Env,
+  vecFactory?: (numEnvs: number) => VecEnv,
+): void {
   if (factories.has(id)) throw new Error(`env '${id}' is already registered`);
   factories.set(id, factory);
+  if (vecFactory) vecFactories.set(id, vecFactory);
+}
+
+/** The batched factory registered for `id`, if any (see `makeVecEnv`). */
+export function vecFactoryFor(id: string): ((numEnvs: number) => VecEnv) | undefined {
+  return vecFactories.get(id);
 }
 
 export function hasEnv(id: string): boolean {

@@ -2,7 +2,7 @@
 import { flatSize, type Space } from "../core/spaces.ts";
 import type { Frame } from "../core/types.ts";
 import type { Env, EnvSpec, StepInfo, VecEnv, VecStepResult } from "./env.ts";
-import { makeEnv } from "./registry.ts";
+import { makeEnv, vecFactoryFor } from "./registry.ts";
 
 /**
  * A VecEnv over an array of envs of one kind. Buffers: `obs` (from `reset` and `step`) and each
@@ -118,6 +118,8 @@ export function makeVecEnv(id: string, numEnvs: number): VecEnv {
   if (!Number.isInteger(numEnvs) || numEnvs < 1) {
     throw new Error(`makeVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
   }
+  const batched = vecFactoryFor(id);
+  if (batched) return batched(numEnvs);
   const envs: Env[] = [];
   for (let i = 0; i < numEnvs; i++) envs.push(makeEnv(id));
   return new SyncVecEnv(envs);
