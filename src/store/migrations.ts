@@ -100,6 +100,32 @@ export const MIGRATIONS: StoreMigration[] = [
         .execute();
     },
   },
+  {
+    // For the labelling server: handing out the oldest open query without scanning every
+    // answered one (a live-answer count per query and a partial index of open queries), finding
+    // a query's repeats, and r̂ per step of a clip.
+    name: "0003_server",
+    async up(db) {
+      await db.schema
+        .alterTable("queries")
+        .addColumn("live_answers", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update queries set live_answers = (
+          select count(*) from answers a where a.query_id = queries.id and a.undone_at is null)`.execute(
+        db,
+      );
+      await sql`create index queries_open on queries (created_at, id) where live_answers = 0`.execute(
+        db,
+      );
+      await db.schema.createIndex("queries_repeat_of").on("queries").column("repeat_of").execute();
+      await db.schema
+        .createTable("clip_predictions")
+        .addColumn("clip_id", "text", (c) => c.primaryKey().references("clips.id"))
+        .addColumn("predicted", "text", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** Applies the migrations `db` lacks. Returns the names applied now, in order. */

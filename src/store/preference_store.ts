@@ -8,7 +8,7 @@
  * `requestId` and is stored once.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, type SqlBool, sql, type Transaction } from "kysely";
 import type { Answer, Clip, Preference, Query } from "../core/types.ts";
 import { decodeClipArrays, decodeFrames, encodeClipArrays, encodeFrames } from "./clip_codec.ts";
 import {
@@ -44,6 +44,21 @@ export type QueryRecord = {
 };
 
 export type Labeller = { id: number; name: string; createdAt: number };
+
+/** Live answers of one labeller: all of them, and those given at or after a time. */
+export type LabellerAnswerCounts = { total: number; since: number };
+
+export type LabellerActivity = { labeller: string; answers: number; lastAnswerAt: number | null };
+
+/** A recent answer with the clips of its query, newest first in `recentAnswers`. */
+export type RecentAnswer = StoredAnswer & { leftClipId: string; rightClipId: string };
+
+/**
+ * How often two different labellers gave the same answer to a query and its deliberate repeat
+ * (left/right swapped back when the repeat shows the clips the other way round). Pairs where
+ * either answer is cant_tell are left out; `rate` is null when there are no pairs.
+ */
+export type RepeatAgreement = { pairs: number; agreed: number; rate: number | null };
 
 export type Lease = {
   leaseId: string;
@@ -299,6 +314,11 @@ export class PreferenceStore {
         .executeTakeFirst();
       if (!row) return null;
       await trx.updateTable("answers").set({ undone_at: now }).where("id", "=", row.id).execute();
+      await trx
+        .updateTable("queries")
+        .set((eb) => ({ live_answers: eb("live_answers", "-", 1) }))
+        .where("id", "=", row.query_id)
+        .execute();
       return rowToAnswer(row);
     });
   }
@@ -347,13 +367,17 @@ export class PreferenceStore {
 
   /**
    * Hands `labeller` the oldest query that has no live answer and no current lease (one whose
-   * lease expired counts as free), leased until now + ttlMs. Null when there is none.
+   * lease expired counts as free), leased until now + ttlMs. Null when there is none. A query and
+   * its deliberate repeats (`repeat_of`) go to different labellers: a labeller who answered, or
+   * holds a lease on, one of them is not handed another.
    */
   async leaseNextQuery(labeller: string, ttlMs: number, now = this.now()): Promise<Lease | null> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom("queries as q")
         .select("q.id")
+        // Matches the partial index queries_open, so answered queries are never scanned.
+        .where("q.live_answers", "=", sql.lit(0))
         .where(({ and, not, exists, selectFrom }) =>
           and([
             not(
@@ -373,6 +397,7 @@ export class PreferenceStore {
                   .where("l.expires_at", ">", now),
               ),
             ),
+            notSeenInGroup(labeller, now),
           ]),
         )
         .orderBy("q.created_at")
@@ -386,7 +411,9 @@ export class PreferenceStore {
 
   /**
    * Leases one given query (e.g. to ask again a query just undone). Null when the query has a
-   * live answer or another current lease.
+   * live answer, a current lease held by another labeller, or is a repeat (or the original) of a
+   * query this labeller answered or holds. A current lease of the same labeller is replaced by
+   * the new one (a reloaded page asks again).
    */
   async leaseQuery(
     queryId: string,
@@ -396,11 +423,12 @@ export class PreferenceStore {
   ): Promise<Lease | null> {
     return this.db.transaction().execute(async (trx) => {
       const exists = await trx
-        .selectFrom("queries")
-        .select("id")
-        .where("id", "=", queryId)
+        .selectFrom("queries as q")
+        .select(["q.id", notSeenInGroup(labeller, now).as("free")])
+        .where("q.id", "=", queryId)
         .executeTakeFirst();
       if (!exists) throw new UnknownQueryError(queryId);
+      if (!exists.free) return null;
       const answered = await trx
         .selectFrom("answers")
         .select("id")
@@ -413,6 +441,7 @@ export class PreferenceStore {
         .where("query_id", "=", queryId)
         .where("answer_id", "is", null)
         .where("expires_at", ">", now)
+        .where("labeller", "!=", labeller)
         .executeTakeFirst();
       if (answered || leased) return null;
       return this.insertLease(trx, queryId, labeller, ttlMs, now);
@@ -422,13 +451,15 @@ export class PreferenceStore {
   /**
    * Stores the answer given on a lease. The lease must be current (not expired) and unused. A
    * resend with the same requestId returns the stored answer (`stored: false`); any other second
-   * answer on the lease throws LeaseUsedError and changes nothing.
+   * answer on the lease throws LeaseUsedError and changes nothing. With `labeller` set, a lease
+   * held by someone else counts as unknown (UnknownLeaseError), so ids cannot be probed.
    */
   async submitLeased(input: {
     leaseId: string;
     answer: Answer;
     requestId: string;
     now?: number;
+    labeller?: string;
   }): Promise<RecordResult> {
     assertAnswer(input.answer);
     const now = input.now ?? this.now();
@@ -438,7 +469,9 @@ export class PreferenceStore {
         .selectAll()
         .where("lease_id", "=", input.leaseId)
         .executeTakeFirst();
-      if (!lease) throw new UnknownLeaseError(input.leaseId);
+      if (!lease || (input.labeller !== undefined && lease.labeller !== input.labeller)) {
+        throw new UnknownLeaseError(input.leaseId);
+      }
       const previous = await findByRequestId(trx, input.requestId);
       if (previous) {
         if (previous.queryId !== lease.query_id || previous.labeller !== lease.labeller) {
@@ -469,6 +502,126 @@ export class PreferenceStore {
         .execute();
       return { stored: true, answer };
     });
+  }
+
+  // ---- answer statistics (for the labelling server) ------------------------------------------
+
+  /** Live answers of `labeller`: in all, and those with time ≥ `since`. */
+  async labellerAnswerCounts(labeller: string, since: number): Promise<LabellerAnswerCounts> {
+    const row = await this.db
+      .selectFrom("answers")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("total"),
+        eb.fn.sum<number>(eb.case().when("time", ">=", since).then(1).else(0).end()).as("since"),
+      ])
+      .where("labeller", "=", labeller)
+      .where("undone_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), since: Number(row.since ?? 0) };
+  }
+
+  /** Every labeller with live answers: how many, and the time of the latest. By name. */
+  async labellerActivity(): Promise<LabellerActivity[]> {
+    const rows = await this.db
+      .selectFrom("answers")
+      .select((eb) => [
+        "labeller",
+        eb.fn.countAll<number>().as("answers"),
+        eb.fn.max("time").as("last"),
+      ])
+      .where("undone_at", "is", null)
+      .groupBy("labeller")
+      .orderBy("labeller")
+      .execute();
+    return rows.map((r) => ({
+      labeller: r.labeller,
+      answers: Number(r.answers),
+      lastAnswerAt: r.last === null ? null : Number(r.last),
+    }));
+  }
+
+  /** The latest live answers, newest first, all or only `labeller`'s. */
+  async recentAnswers(limit: number, labeller?: string): Promise<RecentAnswer[]> {
+    let query = this.db
+      .selectFrom("answers as a")
+      .innerJoin("queries as q", "q.id", "a.query_id")
+      .selectAll("a")
+      .select(["q.left_clip", "q.right_clip"])
+      .where("a.undone_at", "is", null);
+    if (labeller !== undefined) query = query.where("a.labeller", "=", labeller);
+    const rows = await query.orderBy("a.id", "desc").limit(limit).execute();
+    return rows.map((r) => ({
+      ...rowToAnswer(r),
+      leftClipId: r.left_clip,
+      rightClipId: r.right_clip,
+    }));
+  }
+
+  /** Agreement between different labellers on queries asked twice (see `RepeatAgreement`). */
+  async repeatAgreement(): Promise<RepeatAgreement> {
+    const rows = await this.db
+      .selectFrom("queries as r")
+      .innerJoin("queries as o", "o.id", "r.repeat_of")
+      .innerJoin("answers as ar", "ar.query_id", "r.id")
+      .innerJoin("answers as ao", "ao.query_id", "o.id")
+      .select([
+        "r.left_clip as rLeft",
+        "r.right_clip as rRight",
+        "o.left_clip as oLeft",
+        "o.right_clip as oRight",
+        "ar.answer as repeatAnswer",
+        "ao.answer as originalAnswer",
+      ])
+      .where("ar.undone_at", "is", null)
+      .where("ao.undone_at", "is", null)
+      .whereRef("ar.labeller", "!=", "ao.labeller")
+      .where("ar.answer", "!=", "cant_tell")
+      .where("ao.answer", "!=", "cant_tell")
+      .execute();
+    let agreed = 0;
+    for (const r of rows) {
+      const swapped = r.rLeft !== r.rRight && r.rLeft === r.oRight && r.rRight === r.oLeft;
+      const flip: Record<string, string> = { left: "right", right: "left", equal: "equal" };
+      const repeat = swapped ? flip[r.repeatAnswer] : r.repeatAnswer;
+      if (repeat === r.originalAnswer) agreed++;
+    }
+    return { pairs: rows.length, agreed, rate: rows.length ? agreed / rows.length : null };
+  }
+
+  // ---- clip predictions ----------------------------------------------------------------------
+
+  /** Stores the reward model's r̂ per step for clips (replacing earlier values). */
+  async setClipPredictions(
+    entries: { clipId: string; predicted: ArrayLike<number> }[],
+  ): Promise<void> {
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const e of entries) {
+        const json = JSON.stringify(
+          Array.from(e.predicted, (v) => (Number.isFinite(v) ? v : null)),
+        );
+        await trx
+          .insertInto("clip_predictions")
+          .values({ clip_id: e.clipId, predicted: json, updated_at: now })
+          .onConflict((oc) =>
+            oc.column("clip_id").doUpdateSet({ predicted: json, updated_at: now }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** r̂ per step of the given clips, for those that have it (non-finite values read as null). */
+  async getClipPredictions(clipIds: string[]): Promise<Map<string, (number | null)[]>> {
+    const out = new Map<string, (number | null)[]>();
+    if (clipIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom("clip_predictions")
+      .select(["clip_id", "predicted"])
+      .where("clip_id", "in", clipIds)
+      .execute();
+    for (const r of rows) out.set(r.clip_id, JSON.parse(r.predicted) as (number | null)[]);
+    return out;
   }
 
   // ---- run metadata --------------------------------------------------------------------------
@@ -577,6 +730,23 @@ export class PreferenceStore {
   }
 }
 
+/**
+ * True when `labeller` neither has a live answer on, nor holds a current lease of another member
+ * of, the repeat group of candidate `q` (the original query and every query repeating it).
+ */
+function notSeenInGroup(labeller: string, now: number) {
+  return sql<SqlBool>`(
+    not exists (
+      select 1 from queries g join answers a on a.query_id = g.id
+      where (g.id = coalesce(q.repeat_of, q.id) or g.repeat_of = coalesce(q.repeat_of, q.id))
+        and a.labeller = ${labeller} and a.undone_at is null)
+    and not exists (
+      select 1 from queries g join leases l on l.query_id = g.id
+      where (g.id = coalesce(q.repeat_of, q.id) or g.repeat_of = coalesce(q.repeat_of, q.id))
+        and g.id <> q.id
+        and l.labeller = ${labeller} and l.answer_id is null and l.expires_at > ${now}))`;
+}
+
 // ---- row mapping -----------------------------------------------------------------------------
 
 export function hashToken(token: string): string {
@@ -623,6 +793,11 @@ async function insertAnswer(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  await trx
+    .updateTable("queries")
+    .set((eb) => ({ live_answers: eb("live_answers", "+", 1) }))
+    .where("id", "=", input.queryId)
+    .execute();
   return {
     id: Number(row.id),
     queryId: input.queryId,

@@ -26,6 +26,8 @@ export interface QueriesTable {
   /** The query this one repeats (asked twice on purpose, to measure consistency). */
   repeat_of: string | null;
   created_at: number;
+  /** Live (not undone) answers to this query, kept by the store as answers come and go. */
+  live_answers: Generated<number>;
 }
 
 export interface AnswersTable {
@@ -64,6 +66,13 @@ export interface RunMetaTable {
   value: string;
 }
 
+export interface ClipPredictionsTable {
+  clip_id: string;
+  /** JSON array: the reward model's r̂ per step of the clip. */
+  predicted: string;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   clips: ClipsTable;
   queries: QueriesTable;
@@ -71,4 +80,5 @@ export interface StoreSchema {
   labellers: LabellersTable;
   leases: LeasesTable;
   run_meta: RunMetaTable;
+  clip_predictions: ClipPredictionsTable;
 }

@@ -1,0 +1,625 @@
+/**
+ * The reward predictor of Christiano et al. 2017 (§2.2, App. A): an ensemble of MLPs r̂(o, a),
+ * each fitted by the Bradley–Terry loss to its own bootstrap resample of the labelled pairs,
+ * with its L2 weight adapted so that validation loss stays 1.1–1.5× training loss. After each
+ * training call every member is normalised to zero mean and `targetStd` over the training
+ * clips' steps, and the ensemble's reward is the members' average.
+ *
+ * All members train together in one jitted step (a loop over members inside one `jit`, faster
+ * than `vmap` here: NOTES.md); each member has its own batch and its own L2 weight, passed in
+ * as data so that changing it never recompiles.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Rng } from "../core/rng.ts";
+import type { Space } from "../core/spaces.ts";
+import { answerTarget, type Clip, clipLength, type Rollout } from "../core/types.ts";
+import {
+  type Activation,
+  type HostParams,
+  type HostTensor,
+  initMlp,
+  type JaxArray,
+  type LossFn,
+  loadSafetensors,
+  type MlpSpec,
+  mlp,
+  mlpHost,
+  np,
+  saveSafetensors,
+  Trainer,
+} from "../nn/index.ts";
+import { bootstrapCount, isValidation, pairKey } from "./bootstrap.ts";
+import { bradleyTerryLoss, bradleyTerryLossHost, preferenceProbability } from "./bradley_terry.ts";
+import { Featurizer, type InputStats } from "./features.ts";
+import type {
+  ClipPair,
+  LabelledPair,
+  PreferencePredictor,
+  RewardModel,
+  RewardTrainResult,
+} from "./types.ts";
+
+export type RewardEnsembleConfig = {
+  /** Ensemble members (paper: 3). */
+  members: number;
+  /** Hidden layer widths of each member (paper, MuJoCo: 64, 64). */
+  hidden: number[];
+  /** Hidden nonlinearity (the paper used leaky ReLU, which src/nn lacks; ReLU is nearest). */
+  activation: Activation;
+  /** Adam learning rate. */
+  lr: number;
+  /** Labelled pairs in each member's minibatch. */
+  batchPairs: number;
+  /** Adam steps per `train` call (all members step together). */
+  stepsPerCall: number;
+  /** Share of the labelled pairs each member holds out for validation (paper: 1/e). */
+  validationFraction: number;
+  /** Starting L2 weight on each member's weight matrices (biases are not penalised). */
+  l2Init: number;
+  /** The band that validation loss / training loss is kept in (paper: 1.1–1.5). */
+  l2Band: [number, number];
+  /** L2 is multiplied by this above the band, divided by it below, once per `train` call. */
+  l2Factor: number;
+  /** Std of each member's output over the training clips' steps (MuJoCo/classic 1, arcade 0.05). */
+  targetStd: number;
+  /** Chance the teacher answers uniformly at random: P′ = (1 − ε)·P̂ + ε/2 (paper: 0.1). */
+  epsilon: number;
+  /** Seed for initialisation, the bootstrap draws and minibatches. */
+  seed: number;
+};
+
+export const defaultRewardConfig: RewardEnsembleConfig = {
+  members: 3,
+  hidden: [64, 64],
+  activation: "relu",
+  lr: 3e-3,
+  batchPairs: 64,
+  stepsPerCall: 10,
+  validationFraction: 1 / Math.E,
+  l2Init: 1e-4,
+  l2Band: [1.1, 1.5],
+  l2Factor: 1.5,
+  targetStd: 1,
+  epsilon: 0.1,
+  seed: 0,
+};
+
+/** The L2 weight never leaves this range, so a run of one-sided calls cannot drive it to 0 or ∞. */
+const L2_RANGE: [number, number] = [1e-8, 10];
+/** Rows per jitted inference call: powers of two from MIN_CHUNK to CHUNK. */
+const CHUNK = 16384;
+const MIN_CHUNK = 256;
+/** Below this many rows, the plain-JS forward beats a jax-js call (bench/reward.bench.ts). */
+const HOST_ROWS = 64;
+const FILE_PARAMS = "reward.safetensors";
+const FILE_STATE = "reward.json";
+const FORMAT = "backflip-reward-ensemble/1";
+
+type MemberNorm = { shift: number; scale: number };
+
+type SavedState = {
+  format: string;
+  config: RewardEnsembleConfig;
+  inputSize: number;
+  inputStats: { mean: number[]; std: number[] } | null;
+  memberNorm: MemberNorm[];
+  l2: number[];
+  trainCalls: number;
+};
+
+/** One trainable pair, with the clip features it needs. */
+type Example = { key: string; left: Clip; right: Clip; mu1: number; strict: boolean };
+
+export class RewardEnsemble implements RewardModel, PreferencePredictor {
+  readonly config: RewardEnsembleConfig;
+  readonly featurizer: Featurizer;
+  readonly spec: MlpSpec;
+  private readonly trainer: Trainer;
+  private readonly forwardJit: (inputs: Record<string, HostTensor>) => Float32Array;
+  private readonly rng: Rng;
+  private l2: number[];
+  private memberNorm: MemberNorm[];
+  /** Standardised input rows per clip id (valid while the input statistics stay fixed). */
+  private readonly features = new Map<string, Float32Array>();
+  private trainCalls = 0;
+
+  constructor(
+    observationSpace: Space,
+    actionSpace: Space,
+    config: Partial<RewardEnsembleConfig> = {},
+  ) {
+    this.config = { ...defaultRewardConfig, ...config };
+    const c = this.config;
+    if (!(Number.isInteger(c.members) && c.members >= 1)) {
+      throw new Error(`RewardEnsemble: members must be a positive integer, got ${c.members}`);
+    }
+    if (!(c.validationFraction >= 0 && c.validationFraction < 1)) {
+      throw new Error(
+        `RewardEnsemble: validationFraction must be in [0, 1), got ${c.validationFraction}`,
+      );
+    }
+    this.featurizer = new Featurizer(observationSpace, actionSpace);
+    this.spec = { sizes: [this.featurizer.inputSize, ...c.hidden, 1], activation: c.activation };
+    this.rng = new Rng(c.seed);
+    const params: HostParams = {};
+    for (let m = 0; m < c.members; m++) {
+      Object.assign(params, initMlp(this.spec, this.rng.fork(), `m${m}`));
+    }
+    this.trainer = new Trainer(params, this.lossFn(), { lr: c.lr });
+    this.forwardJit = this.trainer.compile((p, inputs) => {
+      const outs: JaxArray[] = [];
+      for (let m = 0; m < c.members; m++) {
+        outs.push(mlp(p, `m${m}`, this.spec, m < c.members - 1 ? inputs.x.ref : inputs.x));
+      }
+      return outs.length === 1 ? outs[0] : np.concatenate(outs, 1);
+    });
+    this.l2 = new Array(c.members).fill(c.l2Init);
+    this.memberNorm = Array.from({ length: c.members }, () => ({ shift: 0, scale: 1 }));
+  }
+
+  get members(): number {
+    return this.config.members;
+  }
+
+  /** A host copy of all members' parameters (`m{member}.{layer}.w|b`), for export or mlpHost. */
+  get params(): HostParams {
+    return this.trainer.params;
+  }
+
+  /** The L2 weight of each member now. */
+  get l2PerMember(): number[] {
+    return [...this.l2];
+  }
+
+  /** The input statistics, fixed by the first `train` call (null before it). */
+  get inputStats(): InputStats | null {
+    return this.featurizer.stats;
+  }
+
+  /**
+   * The traced loss of all members: Σₘ [mean Bradley–Terry loss of member m's batch
+   * + l2ₘ·Σ‖Wₘ‖²]. Batch per member m: `x{m}` [B·2T × inputs] (left clip's T steps, then the
+   * right's, per pair), `sign{m}` [B × 2T] (+1 on the left's real steps, −1 on the right's, 0 on
+   * padding), `mu{m}` [B] (μ₁), `l2_{m}` [] (the L2 weight).
+   */
+  private lossFn(): LossFn {
+    const { members, epsilon } = this.config;
+    const layers = this.spec.sizes.length - 1;
+    return (params, batch) => {
+      let total: JaxArray | null = null;
+      for (let m = 0; m < members; m++) {
+        let sq: JaxArray | null = null;
+        for (let l = 0; l < layers; l++) {
+          const s = np.square(params[`m${m}.${l}.w`].ref).sum();
+          sq = sq ? sq.add(s) : s;
+        }
+        const sign = batch[`sign${m}`];
+        const shape = sign.shape;
+        const r = mlp(params, `m${m}`, this.spec, batch[`x${m}`]).reshape(shape);
+        const d = r.mul(sign).sum(1); // Σr̂(σ¹) − Σr̂(σ²), per pair
+        const ce = bradleyTerryLoss(d, batch[`mu${m}`], epsilon).mean();
+        const memberLoss = ce.add((sq as JaxArray).mul(batch[`l2_${m}`]));
+        total = total ? total.add(memberLoss) : memberLoss;
+      }
+      return { loss: total as JaxArray, metrics: {} };
+    };
+  }
+
+  /**
+   * Standardised input rows of a clip. The training clips' rows are cached by clip id (and the
+   * cache pruned to the current training clips after each call); other clips are not cached.
+   */
+  private clipFeatures(clip: Clip, cache = false): Float32Array {
+    let f = this.features.get(clip.id);
+    if (!f) {
+      f = this.featurizer.rows(clip.obs, clip.actions, clipLength(clip));
+      if (cache) this.features.set(clip.id, f);
+    }
+    return f;
+  }
+
+  /** Raw (unnormalised) member outputs for standardised rows x: [rows × members]. */
+  private rawOutputs(x: Float32Array, rows: number): Float32Array {
+    const { members } = this.config;
+    const d = this.featurizer.inputSize;
+    const out = new Float32Array(rows * members);
+    if (rows <= HOST_ROWS) {
+      // Plain JS: a jax-js call costs more than the arithmetic at this size.
+      const params = this.trainer.params;
+      for (let m = 0; m < members; m++) {
+        const y = mlpHost(params, `m${m}`, this.spec, x.subarray(0, rows * d));
+        for (let r = 0; r < rows; r++) out[r * members + m] = y[r];
+      }
+      return out;
+    }
+    // Power-of-two pieces (at most CHUNK, at least MIN_CHUNK rows), so that only a handful of
+    // shapes is ever compiled and padding never exceeds MIN_CHUNK rows.
+    for (let start = 0; start < rows; ) {
+      const left = rows - start;
+      let size = MIN_CHUNK;
+      while (size * 2 <= Math.min(left, CHUNK)) size *= 2;
+      const n = Math.min(size, left);
+      const piece = new Float32Array(size * d);
+      piece.set(x.subarray(start * d, (start + n) * d));
+      const y = this.forwardJit({ x: { data: piece, shape: [size, d] } });
+      out.set(y.subarray(0, n * members), start * members);
+      start += n;
+    }
+    return out;
+  }
+
+  /** Each member's normalised r̂ for rows of obs and actions: result[member][row]. */
+  predictMembers(obs: Float32Array, actions: Float32Array): Float32Array[] {
+    const rows = this.rowCount(obs, actions);
+    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows), rows);
+    const { members } = this.config;
+    const result: Float32Array[] = [];
+    for (let m = 0; m < members; m++) {
+      const { shift, scale } = this.memberNorm[m];
+      const y = new Float32Array(rows);
+      for (let r = 0; r < rows; r++) y[r] = (raw[r * members + m] - shift) * scale;
+      result.push(y);
+    }
+    return result;
+  }
+
+  /** The ensemble's r̂ for rows of obs and actions: the average of the normalised members. */
+  predict(obs: Float32Array, actions: Float32Array): Float32Array {
+    const rows = this.rowCount(obs, actions);
+    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows), rows);
+    const { members } = this.config;
+    let offset = 0;
+    for (const { shift, scale } of this.memberNorm) offset += shift * scale;
+    const y = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let m = 0; m < members; m++) s += raw[r * members + m] * this.memberNorm[m].scale;
+      y[r] = (s - offset) / members;
+    }
+    return y;
+  }
+
+  /** r̂ for every step of a rollout, time-major like its rewards: [steps × numEnvs]. */
+  predictRollout(rollout: Rollout): Float32Array {
+    return this.predict(rollout.obs, rollout.actions);
+  }
+
+  private rowCount(obs: Float32Array, actions: Float32Array): number {
+    const { obsSize, actSize } = this.featurizer;
+    const rows = obs.length / obsSize;
+    if (!Number.isInteger(rows) || actions.length !== rows * actSize) {
+      throw new Error(
+        `RewardEnsemble.predict: obs has ${obs.length} values and actions ${actions.length}; expected rows × ${obsSize} and rows × ${actSize}`,
+      );
+    }
+    return rows;
+  }
+
+  /**
+   * Raw predicted returns Σr̂ of each clip per member (result[member][clip]), with each
+   * member's mean and std of r̂ over all the clips' steps.
+   */
+  private clipReturnsRaw(clips: readonly Clip[]): {
+    returns: Float64Array[];
+    mean: number[];
+    std: number[];
+  } {
+    const { members } = this.config;
+    const d = this.featurizer.inputSize;
+    let rows = 0;
+    for (const c of clips) rows += clipLength(c);
+    const x = new Float32Array(rows * d);
+    let at = 0;
+    for (const c of clips) {
+      x.set(this.clipFeatures(c), at * d);
+      at += clipLength(c);
+    }
+    const raw = this.rawOutputs(x, rows);
+    const returns = Array.from({ length: members }, () => new Float64Array(clips.length));
+    const sum = new Float64Array(members);
+    const sumSq = new Float64Array(members);
+    let r = 0;
+    clips.forEach((c, i) => {
+      for (let t = 0; t < clipLength(c); t++, r++) {
+        for (let m = 0; m < members; m++) {
+          const v = raw[r * members + m];
+          returns[m][i] += v;
+          sum[m] += v;
+          sumSq[m] += v * v;
+        }
+      }
+    });
+    const mean: number[] = [];
+    const std: number[] = [];
+    for (let m = 0; m < members; m++) {
+      const mu = rows > 0 ? sum[m] / rows : 0;
+      mean.push(mu);
+      std.push(rows > 0 ? Math.sqrt(Math.max(sumSq[m] / rows - mu * mu, 0)) : 0);
+    }
+    return { returns, mean, std };
+  }
+
+  /** The ensemble's predicted return Σr̂ (normalised members, averaged) of each clip. */
+  predictReturns(clips: readonly Clip[]): Float64Array {
+    const { returns } = this.clipReturnsRaw(clips);
+    const out = new Float64Array(clips.length);
+    clips.forEach((c, i) => {
+      let s = 0;
+      for (let m = 0; m < this.config.members; m++) {
+        const { shift, scale } = this.memberNorm[m];
+        s += (returns[m][i] - shift * clipLength(c)) * scale;
+      }
+      out[i] = s / this.config.members;
+    });
+    return out;
+  }
+
+  /**
+   * P̂[left ≻ right] of each member for each pair (result[member][pair]), from the members' raw
+   * predicted returns and without the ε mixing: what the paper's disagreement is measured on.
+   */
+  preferenceProbabilities(pairs: readonly ClipPair[]): Float32Array[] {
+    const index = new Map<string, number>();
+    const clips: Clip[] = [];
+    for (const { left, right } of pairs) {
+      for (const c of [left, right]) {
+        if (!index.has(c.id)) {
+          index.set(c.id, clips.length);
+          clips.push(c);
+        }
+      }
+    }
+    const { returns } = this.clipReturnsRaw(clips);
+    return returns.map((ret) => {
+      const p = new Float32Array(pairs.length);
+      pairs.forEach(({ left, right }, i) => {
+        const dif = ret[index.get(left.id) as number] - ret[index.get(right.id) as number];
+        p[i] = preferenceProbability(dif, 0);
+      });
+      return p;
+    });
+  }
+
+  /**
+   * Fits the ensemble to the labelled pairs (cant_tell answers are skipped), continuing from the
+   * current parameters and Adam state: `steps` Adam steps (default `stepsPerCall`), then the
+   * members are renormalised over the training clips' steps and each L2 weight is adapted.
+   * With no trainable pair it changes nothing and reports NaN losses.
+   */
+  train(pairs: readonly LabelledPair[], opts: { steps?: number } = {}): RewardTrainResult {
+    const c = this.config;
+    const steps = opts.steps ?? c.stepsPerCall;
+    const examples: Example[] = [];
+    for (const p of pairs) {
+      const mu = answerTarget(p.answer);
+      if (!mu) continue;
+      if (clipLength(p.left) === 0 || clipLength(p.right) === 0) {
+        throw new Error(
+          `RewardEnsemble.train: a pair has an empty clip (${p.left.id}, ${p.right.id})`,
+        );
+      }
+      examples.push({
+        key: pairKey(p.left.id, p.right.id),
+        left: p.left,
+        right: p.right,
+        mu1: mu[0],
+        strict: mu[0] !== 0.5,
+      });
+    }
+    const nan = Array(c.members).fill(Number.NaN);
+    if (examples.length === 0) {
+      return {
+        trainLoss: Number.NaN,
+        valLoss: Number.NaN,
+        valAccuracy: Number.NaN,
+        l2PerMember: [...this.l2],
+        trainLossPerMember: nan,
+        valLossPerMember: nan,
+        pairs: 0,
+        steps: 0,
+      };
+    }
+
+    // Unique clips, in order of first appearance.
+    const clipIndex = new Map<string, number>();
+    const clips: Clip[] = [];
+    for (const e of examples) {
+      for (const clip of [e.left, e.right]) {
+        if (!clipIndex.has(clip.id)) {
+          clipIndex.set(clip.id, clips.length);
+          clips.push(clip);
+        }
+      }
+    }
+    if (!this.featurizer.stats) {
+      this.featurizer.fit(
+        clips.map((clip) => ({ obs: clip.obs, actions: clip.actions, rows: clipLength(clip) })),
+      );
+      this.features.clear();
+    }
+
+    // Each member's validation pairs and bootstrap resample of the rest.
+    const views = Array.from({ length: c.members }, (_, m) => {
+      const val: number[] = [];
+      const trainIdx: number[] = [];
+      const counts: number[] = [];
+      examples.forEach((e, i) => {
+        if (isValidation(e.key, m, c.seed, c.validationFraction)) val.push(i);
+        else {
+          trainIdx.push(i);
+          counts.push(bootstrapCount(e.key, m, c.seed));
+        }
+      });
+      if (trainIdx.length === 0) {
+        // Too few pairs to hold any out: train on all of them.
+        return {
+          val: [] as number[],
+          train: examples.map((_, i) => i),
+          counts: examples.map(() => 1),
+        };
+      }
+      if (!counts.some((k) => k > 0)) counts.fill(1);
+      return { val, train: trainIdx, counts };
+    });
+    const draws = views.map((v) =>
+      v.train.flatMap((i, j) => Array(v.counts[j]).fill(i) as number[]),
+    );
+
+    // Adam steps: all members together, each on a minibatch from its own resample.
+    let maxLen = 0;
+    for (const clip of clips) maxLen = Math.max(maxLen, clipLength(clip));
+    const b = c.batchPairs;
+    const d = this.featurizer.inputSize;
+    for (let s = 0; s < steps; s++) {
+      const batch: Record<string, HostTensor> = {};
+      for (let m = 0; m < c.members; m++) {
+        const x = new Float32Array(b * 2 * maxLen * d);
+        const sign = new Float32Array(b * 2 * maxLen);
+        const mu = new Float32Array(b);
+        const pool = draws[m];
+        for (let k = 0; k < b; k++) {
+          const e = examples[pool[this.rng.int(pool.length)]];
+          mu[k] = e.mu1;
+          for (let side = 0; side < 2; side++) {
+            const clip = side === 0 ? e.left : e.right;
+            const len = clipLength(clip);
+            const row = (k * 2 + side) * maxLen;
+            x.set(this.clipFeatures(clip, true), row * d);
+            sign.fill(side === 0 ? 1 : -1, row, row + len);
+          }
+        }
+        batch[`x${m}`] = { data: x, shape: [b * 2 * maxLen, d] };
+        batch[`sign${m}`] = { data: sign, shape: [b, 2 * maxLen] };
+        batch[`mu${m}`] = { data: mu, shape: [b] };
+        batch[`l2_${m}`] = { data: Float32Array.of(this.l2[m]), shape: [] };
+      }
+      this.trainer.step(batch);
+    }
+
+    // Evaluate every member on all clips at once; normalise; adapt L2.
+    const { returns, mean, std } = this.clipReturnsRaw(clips);
+    const trainLossPerMember: number[] = [];
+    const valLossPerMember: number[] = [];
+    for (let m = 0; m < c.members; m++) {
+      const ret = returns[m];
+      const lossOf = (e: Example) =>
+        bradleyTerryLossHost(
+          ret[clipIndex.get(e.left.id) as number] - ret[clipIndex.get(e.right.id) as number],
+          e.mu1,
+          c.epsilon,
+        );
+      const v = views[m];
+      let tl = 0;
+      let tw = 0;
+      v.train.forEach((i, j) => {
+        tl += v.counts[j] * lossOf(examples[i]);
+        tw += v.counts[j];
+      });
+      const trainLoss = tl / tw;
+      const valLoss = v.val.length > 0 ? mean_(v.val.map((i) => lossOf(examples[i]))) : Number.NaN;
+      trainLossPerMember.push(trainLoss);
+      valLossPerMember.push(valLoss);
+      if (v.val.length > 0 && trainLoss > 0) {
+        const ratio = valLoss / trainLoss;
+        if (ratio > c.l2Band[1]) this.l2[m] = Math.min(this.l2[m] * c.l2Factor, L2_RANGE[1]);
+        else if (ratio < c.l2Band[0]) this.l2[m] = Math.max(this.l2[m] / c.l2Factor, L2_RANGE[0]);
+      }
+      this.memberNorm[m] = { shift: mean[m], scale: std[m] > 1e-8 ? c.targetStd / std[m] : 1 };
+    }
+
+    // Held-out ranking: each strict pair judged by the members that did not train on it.
+    const heldOut = views.map((v) => new Set(v.val));
+    let judged = 0;
+    let correct = 0;
+    examples.forEach((e, i) => {
+      if (!e.strict) return;
+      let score = 0;
+      let n = 0;
+      for (let m = 0; m < c.members; m++) {
+        if (!heldOut[m].has(i)) continue;
+        const { shift, scale } = this.memberNorm[m];
+        const l = clipIndex.get(e.left.id) as number;
+        const r = clipIndex.get(e.right.id) as number;
+        const sl = (returns[m][l] - shift * clipLength(e.left)) * scale;
+        const sr = (returns[m][r] - shift * clipLength(e.right)) * scale;
+        score += sl - sr;
+        n += 1;
+      }
+      if (n === 0) return;
+      judged += 1;
+      if ((e.mu1 === 1 && score > 0) || (e.mu1 === 0 && score < 0)) correct += 1;
+    });
+
+    for (const id of [...this.features.keys()]) if (!clipIndex.has(id)) this.features.delete(id);
+    this.trainCalls += 1;
+    const withVal = valLossPerMember.filter((v) => !Number.isNaN(v));
+    return {
+      trainLoss: mean_(trainLossPerMember),
+      valLoss: withVal.length > 0 ? mean_(withVal) : Number.NaN,
+      valAccuracy: judged > 0 ? correct / judged : Number.NaN,
+      l2PerMember: [...this.l2],
+      trainLossPerMember,
+      valLossPerMember,
+      pairs: examples.length,
+      steps,
+    };
+  }
+
+  /** Writes `reward.safetensors` (all members) and `reward.json` (statistics, L2, config). */
+  save(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    saveSafetensors(join(dir, FILE_PARAMS), this.trainer.params, { format: FORMAT });
+    const stats = this.featurizer.stats;
+    const state: SavedState = {
+      format: FORMAT,
+      config: this.config,
+      inputSize: this.featurizer.inputSize,
+      inputStats: stats ? { mean: [...stats.mean], std: [...stats.std] } : null,
+      memberNorm: this.memberNorm,
+      l2: this.l2,
+      trainCalls: this.trainCalls,
+    };
+    const path = join(dir, FILE_STATE);
+    writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(`${path}.tmp`, path);
+  }
+
+  /**
+   * Loads what `save` wrote into this ensemble, which must have the same members, layer sizes
+   * and spaces. The Adam state starts afresh.
+   */
+  load(dir: string): void {
+    const path = join(dir, FILE_STATE);
+    const state = JSON.parse(readFileSync(path, "utf8")) as SavedState;
+    if (state.format !== FORMAT) {
+      throw new Error(`RewardEnsemble.load: ${path} is '${state.format}', expected '${FORMAT}'`);
+    }
+    const mine = `${this.config.members} members of [${this.spec.sizes}]`;
+    const theirs = `${state.config.members} members of [${[state.inputSize, ...state.config.hidden, 1]}]`;
+    if (mine !== theirs) {
+      throw new Error(
+        `RewardEnsemble.load: ${dir} holds ${theirs}; this ensemble has ${mine}. Construct it with the saved config and the same spaces.`,
+      );
+    }
+    this.trainer.setParams(loadSafetensors(join(dir, FILE_PARAMS)).params);
+    this.featurizer.stats = state.inputStats
+      ? {
+          mean: Float32Array.from(state.inputStats.mean),
+          std: Float32Array.from(state.inputStats.std),
+        }
+      : null;
+    this.features.clear();
+    this.memberNorm = state.memberNorm.map((n) => ({ ...n }));
+    this.l2 = [...state.l2];
+    this.trainCalls = state.trainCalls;
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
+
+function mean_(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}

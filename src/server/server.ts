@@ -1,0 +1,444 @@
+/**
+ * The labelling server: the HTTP API of docs/api.md over a PreferenceStore, and the web page's
+ * files. It never waits on training: it reads what the trainer writes to the store (queries,
+ * `run_meta`, `metrics.jsonl`) and writes answers, each acknowledged only once committed.
+ *
+ * Every request is checked in order: route (404), method (405), token (401), owner (403), body or
+ * parameters (413, 415, 400), then the store's own rules (404, 409). Client input never causes a
+ * 5xx; an unexpected error is a 500 with a generic message, and is logged.
+ */
+import { timingSafeEqual } from "node:crypto";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { z } from "zod";
+import type { Clip } from "../core/types.ts";
+import { hashToken, type Lease, type PreferenceStore, StoreError } from "../store/index.ts";
+import { HttpError, readJsonBody, securityHeaders, sendError, sendJson, truncate } from "./http.ts";
+import { MetricsTail } from "./metrics_tail.ts";
+import {
+  answerBody,
+  emptyBody,
+  leaseBody,
+  metricsParams,
+  parse,
+  recentParams,
+  searchParams,
+} from "./schemas.ts";
+import { serveStatic, WEB_ROOT } from "./static.ts";
+
+export type ServerOptions = {
+  store: PreferenceStore;
+  /** The run directory: `metrics.jsonl` is read from here. */
+  runDir: string;
+  /** When given, its SHA-256 is written to `run_meta.ownerTokenHash` before listening. */
+  ownerToken?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** How long a labeller holds a query before it returns to the pool. */
+  leaseMs?: number;
+  /** Largest request body accepted; larger ones get 413. */
+  maxBodyBytes?: number;
+  /** The web page's folder (default: the repository's `web/`). */
+  webRoot?: string;
+  /** Where unexpected errors are reported (default: stderr). */
+  log?: (message: string) => void;
+};
+
+export type RunningServer = {
+  /** `http://host:port` with no trailing slash. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+};
+
+/** `run_meta.run`: what the page needs to know about the run. */
+export type RunInfo = {
+  envId: string;
+  fps: number;
+  frameKind: string;
+  rubric: string;
+  scene: unknown;
+};
+
+export const OWNER = "owner";
+/** How long a labeller with nothing to answer should wait before asking again. */
+export const RETRY_AFTER_MS = 2000;
+const METRICS_PAGE = 5000;
+const MAX_TOKEN_CHARS = 512;
+
+type Identity = { labeller: string; isOwner: boolean };
+
+type Context = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  who: Identity;
+  params: Record<string, string>;
+  search: URLSearchParams;
+  body<T>(schema: z.ZodType<T>): Promise<T>;
+};
+
+type Handler = (ctx: Context) => Promise<unknown>;
+type Route = { handle: Handler; ownerOnly?: boolean };
+type Method = "GET" | "POST";
+
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const {
+    store,
+    runDir,
+    host = "127.0.0.1",
+    port = 0,
+    leaseMs = 120_000,
+    maxBodyBytes = 16_384,
+    webRoot = WEB_ROOT,
+    log = (m: string) => console.error(m),
+  } = options;
+  if (options.ownerToken !== undefined) {
+    if (options.ownerToken.length < 16)
+      throw new Error("the owner token must be at least 16 characters");
+    await store.setMeta("ownerTokenHash", hashToken(options.ownerToken));
+  }
+  const metrics = new MetricsTail(join(runDir, "metrics.jsonl"), log);
+
+  const runInfo = async () => (await store.getMeta<RunInfo>("run")) ?? null;
+
+  const clipViews = async (clips: Clip[]) => {
+    const run = await runInfo();
+    const predicted = await store.getClipPredictions(clips.map((c) => c.id));
+    return clips.map((clip) => ({
+      id: clip.id,
+      envId: clip.envId,
+      length: clip.rewards.length,
+      fps: run?.fps ?? null,
+      frames: clip.frames,
+      predicted: predicted.get(clip.id) ?? null,
+    }));
+  };
+
+  const leaseView = async (lease: Lease) => {
+    const [left, right] = await clipViews([lease.query.left, lease.query.right]);
+    return {
+      leaseId: lease.leaseId,
+      expiresAt: lease.expiresAt,
+      query: { id: lease.query.id, left, right },
+    };
+  };
+
+  const routes: Record<string, Partial<Record<Method, Route>>> = {
+    "/api/session": {
+      GET: {
+        handle: async ({ who }) => ({
+          labeller: who.labeller,
+          isOwner: who.isOwner,
+          run: await runInfo(),
+        }),
+      },
+    },
+    "/api/queries/next": {
+      POST: {
+        handle: async ({ who, body }) => {
+          await body(emptyBody);
+          const lease = await store.leaseNextQuery(who.labeller, leaseMs);
+          return lease ? leaseView(lease) : { waiting: true, retryAfterMs: RETRY_AFTER_MS };
+        },
+      },
+    },
+    "/api/queries/lease": {
+      POST: {
+        handle: async ({ who, body }) => {
+          const { queryId } = await body(leaseBody);
+          const lease = await store.leaseQuery(queryId, who.labeller, leaseMs);
+          if (!lease) {
+            throw new HttpError(
+              409,
+              "query_unavailable",
+              `query '${truncate(queryId, 80)}' is answered, leased to someone else, or a repeat of one you saw; ask for the next query`,
+            );
+          }
+          return leaseView(lease);
+        },
+      },
+    },
+    "/api/answers": {
+      POST: {
+        handle: async ({ who, body }) => {
+          const input = await body(answerBody);
+          const result = await store.submitLeased({ ...input, labeller: who.labeller });
+          return { stored: result.stored, answerId: result.answer.id };
+        },
+      },
+    },
+    "/api/answers/undo": {
+      POST: {
+        handle: async ({ who, body }) => {
+          await body(emptyBody);
+          const undone = await store.undoLastAnswer(who.labeller);
+          if (!undone) throw new HttpError(404, "nothing_to_undo", "you have no answer to undo");
+          return { undone: { answerId: undone.id, queryId: undone.queryId } };
+        },
+      },
+    },
+    "/api/answers/recent": {
+      GET: {
+        handle: async ({ who, search }) => {
+          const { limit = 20 } = parse(recentParams, searchParams(search), "query");
+          // Labellers see their own answers only, so as not to be swayed by others'.
+          const rows = await store.recentAnswers(limit, who.isOwner ? undefined : who.labeller);
+          return {
+            answers: rows.map((a) => ({
+              answerId: a.id,
+              queryId: a.queryId,
+              answer: a.answer,
+              labeller: a.labeller,
+              time: a.time,
+              leftClipId: a.leftClipId,
+              rightClipId: a.rightClipId,
+            })),
+          };
+        },
+      },
+    },
+    "/api/stats": {
+      GET: {
+        handle: async ({ who }) => {
+          const midnight = new Date();
+          midnight.setHours(0, 0, 0, 0);
+          const counts = await store.labellerAnswerCounts(who.labeller, midnight.getTime());
+          const schedule = await store.getMeta<{ wanted?: unknown }>("schedule");
+          const agreement =
+            await store.getMeta<Record<string, { agree?: unknown; total?: unknown }>>(
+              "labellerAgreement",
+            );
+          const mine =
+            agreement && typeof agreement === "object" ? agreement[who.labeller] : undefined;
+          const agree = Number(mine?.agree);
+          const total = Number(mine?.total);
+          const wanted = Number(schedule?.wanted);
+          return {
+            answeredToday: counts.since,
+            answeredTotal: counts.total,
+            wanted: schedule && Number.isFinite(wanted) ? wanted : null,
+            agreement: Number.isFinite(agree) && total > 0 ? agree / total : null,
+          };
+        },
+      },
+    },
+    "/api/metrics": {
+      GET: {
+        handle: async ({ search }) => {
+          const { after = 0 } = parse(metricsParams, searchParams(search), "query");
+          return metrics.page(after, METRICS_PAGE);
+        },
+      },
+    },
+    "/api/live": {
+      GET: { handle: async () => ({ live: (await store.getMeta("live")) ?? null }) },
+    },
+    "/api/clips/:id": {
+      GET: {
+        handle: async ({ params }) => {
+          const clip = await store.getClip(params.id);
+          if (!clip)
+            throw new HttpError(404, "unknown_clip", `unknown clip '${truncate(params.id, 80)}'`);
+          return (await clipViews([clip]))[0];
+        },
+      },
+    },
+    "/api/labellers": {
+      GET: {
+        ownerOnly: true,
+        handle: async () => {
+          const [registered, activity, repeats] = await Promise.all([
+            store.listLabellers(),
+            store.labellerActivity(),
+            store.repeatAgreement(),
+          ]);
+          const byName = new Map(activity.map((a) => [a.labeller, a]));
+          const names = [OWNER, ...registered.map((l) => l.name)];
+          for (const a of activity) if (!names.includes(a.labeller)) names.push(a.labeller);
+          return {
+            labellers: names.map((name) => ({
+              name,
+              answers: byName.get(name)?.answers ?? 0,
+              lastAnswerAt: byName.get(name)?.lastAnswerAt ?? null,
+            })),
+            repeats,
+          };
+        },
+      },
+    },
+  };
+
+  const identify = async (req: IncomingMessage): Promise<Identity> => {
+    const header = req.headers.authorization;
+    if (!header) throw new HttpError(401, "missing_token", "send 'Authorization: Bearer <token>'");
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    const token = match?.[1];
+    if (!token || token.length > MAX_TOKEN_CHARS) {
+      throw new HttpError(401, "bad_token", "the Authorization header must be 'Bearer <token>'");
+    }
+    const ownerHash = await store.getMeta<string>("ownerTokenHash");
+    if (typeof ownerHash === "string" && /^[0-9a-f]{64}$/.test(ownerHash)) {
+      const given = Buffer.from(hashToken(token), "hex");
+      if (timingSafeEqual(given, Buffer.from(ownerHash, "hex")))
+        return { labeller: OWNER, isOwner: true };
+    }
+    const labeller = await store.authenticate(token);
+    if (!labeller || labeller.name === OWNER) {
+      throw new HttpError(
+        401,
+        "unknown_token",
+        "this token is not valid for this run; ask the run's owner for one",
+      );
+    }
+    return { labeller: labeller.name, isOwner: false };
+  };
+
+  const findRoute = (
+    path: string,
+  ): { methods: Partial<Record<Method, Route>>; params: Record<string, string> } | null => {
+    const exact = routes[path];
+    if (exact) return { methods: exact, params: {} };
+    const clip = /^\/api\/clips\/([^/]+)$/.exec(path);
+    if (clip) {
+      let id: string;
+      try {
+        id = decodeURIComponent(clip[1]);
+      } catch {
+        throw new HttpError(400, "bad_path", "the clip id has a malformed percent-encoding");
+      }
+      return { methods: routes["/api/clips/:id"], params: { id } };
+    }
+    return null;
+  };
+
+  const handleApi = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    search: URLSearchParams,
+  ) => {
+    const found = findRoute(path);
+    if (!found)
+      throw new HttpError(
+        404,
+        "unknown_route",
+        `no API route ${truncate(path, 80)}; see docs/api.md`,
+      );
+    const allowed = Object.keys(found.methods).join(", ");
+    const route = found.methods[req.method as Method];
+    if (!route) {
+      throw new HttpError(
+        405,
+        "method_not_allowed",
+        `${truncate(req.method ?? "?", 20)} is not allowed on ${path}; use ${allowed}`,
+        {
+          Allow: allowed,
+        },
+      );
+    }
+    const who = await identify(req);
+    if (route.ownerOnly && !who.isOwner) {
+      throw new HttpError(403, "owner_only", "only the run's owner may use this route");
+    }
+    let bodyRead = false;
+    const result = await route.handle({
+      req,
+      res,
+      who,
+      params: found.params,
+      search,
+      body: async (schema) => {
+        bodyRead = true;
+        return parse(schema, await readJsonBody(req, maxBodyBytes), "body");
+      },
+    });
+    if (req.method === "POST" && !bodyRead) throw new Error("a POST route did not read its body");
+    sendJson(res, 200, result);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    securityHeaders(res);
+    try {
+      const target = req.url ?? "";
+      if (!target.startsWith("/"))
+        throw new HttpError(400, "bad_path", "the request path must start with '/'");
+      const q = target.indexOf("?");
+      const path = q === -1 ? target : target.slice(0, q);
+      const search = new URLSearchParams(q === -1 ? "" : target.slice(q + 1));
+      if (path === "/api" || path.startsWith("/api/")) await handleApi(req, res, path, search);
+      else await serveStatic(req, res, path, webRoot);
+    } catch (error) {
+      if (res.headersSent) {
+        log(`server: error after the answer began: ${String(error)}`);
+        res.destroy();
+        return;
+      }
+      const refusal = asHttpError(error);
+      if (!refusal) {
+        log(
+          `server: unexpected error on ${req.method} ${truncate(req.url ?? "", 200)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        sendJson(res, 500, {
+          error: "internal error; the server's log has the details",
+          code: "internal",
+        });
+        return;
+      }
+      if (refusal.status === 413) {
+        // The rest of the body is discarded unread; give the client a moment to see the answer.
+        res.once("finish", () => setTimeout(() => req.socket.destroy(), 2000).unref());
+      }
+      sendError(res, refusal);
+    }
+  };
+
+  const server = createHttpServer(
+    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (e) => log(`server: ${String(e)}`));
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${bound}`,
+    port: bound,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+/** The refusal an error stands for, or null for an unexpected error. */
+function asHttpError(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StoreError)
+    return new HttpError(error.httpStatus, error.code, error.message);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new HttpError(503, "busy", "the store is busy; try again in a moment", {
+      "Retry-After": "1",
+    });
+  }
+  return null;
+}

@@ -1,0 +1,486 @@
+/**
+ * The labelling page: two clips play side by side, in sync and looping; the labeller says which
+ * is closer to the goal with ← → ↑ ↓ (or the buttons) and can undo the last answer with U.
+ *
+ * The next pair is leased and its renderer loaded while the current one plays, so an answer
+ * swaps pairs at once; the answer itself is sent in the background by the Outbox.
+ */
+import { ApiError, createApi, isTransient, loadToken, sleep } from "./api.js";
+import { Outbox } from "./outbox.js";
+import { ClipPlayer, Clock, prepareClip, rewardScale } from "./player.js";
+
+/** Leased pairs kept ready: the one on screen plus this many more. */
+const READY_AHEAD = 1;
+const SPEEDS = [0.25, 0.5, 1, 2, 4];
+const KEYS = {
+  ArrowLeft: "left",
+  ArrowRight: "right",
+  ArrowUp: "equal",
+  ArrowDown: "cant_tell",
+};
+const ANSWER_TEXT = {
+  left: "left is better",
+  right: "right is better",
+  equal: "about the same",
+  cant_tell: "can't tell",
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** What tests and benchmarks read: timings and the page's state. */
+const probe = {
+  state: "loading",
+  queryId: null,
+  lastSwapMs: null,
+  /** Every swap: {ms, ready}; ready is false when the answer came before the next pair had loaded. */
+  swaps: [],
+  shown: 0,
+  /** Pairs leased and prepared behind the one on screen. */
+  ready: 0,
+  pendingAnswers: 0,
+};
+window.__backflip = probe;
+
+const page = {
+  api: null,
+  session: null,
+  outbox: null,
+  players: null,
+  clock: null,
+  /** Prepared pairs; [0] is on screen. */
+  queue: [],
+  fetching: false,
+  waitTimer: null,
+  busy: false,
+  stats: null,
+  statsTimer: null,
+  speed: 1,
+  /** The newest lease this page holds for each query id (leases can be renewed). */
+  leases: new Map(),
+  /** Answers given on this page, newest last, to name what an undo withdrew. */
+  given: [],
+  /** Set when an answer emptied the queue: the swap is timed when the next pair arrives. */
+  pendingSwapFrom: null,
+};
+
+main().catch((err) => fatal(err));
+
+async function main() {
+  const token = loadToken();
+  if (!token) {
+    signIn("This page needs your labelling link: open the one that backflip serve printed");
+    return;
+  }
+  page.api = createApi(token);
+  let session;
+  try {
+    session = await retrying(() => page.api.get("/api/session"));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      signIn("This labelling link is no longer valid. Ask the run's owner for a new one");
+      return;
+    }
+    throw err;
+  }
+  page.session = session;
+  const run = session.run ?? {};
+  $("env-id").textContent = run.envId ?? "";
+  $("labeller").textContent = session.labeller;
+  $("rubric").textContent = run.rubric || "Pick the clip that is closer to the goal.";
+  document.title = `Label · ${run.envId ?? "Backflip"}`;
+
+  page.players = {
+    left: new ClipPlayer($("player-left"), run),
+    right: new ClipPlayer($("player-right"), run),
+  };
+  page.clock = new Clock((i, progress) => {
+    page.players.left.show(i);
+    page.players.right.show(i);
+    $("progress-fill").style.transform = `scaleX(${progress})`;
+  });
+  setSpeed(readSpeed());
+
+  page.outbox = new Outbox(page.api, `backflip.outbox.${session.labeller}`, {
+    onChange: (n) => {
+      probe.pendingAnswers = n;
+      renderCounters();
+    },
+    onStored: () => {
+      $("saving").hidden = true;
+      refreshStats();
+    },
+    onRetry: () => {
+      $("saving").hidden = false;
+    },
+    onDropped: (_item, reason) => toast(`An answer could not be saved: ${reason}.`, "error"),
+    onAuth: () => signIn("Your labelling link stopped working; answers are kept until it works"),
+    latestLease: (queryId) => page.leases.get(queryId),
+  });
+  page.outbox.run();
+
+  wireControls();
+  $("main").focus();
+  setState("fetching");
+  refreshStats();
+  page.statsTimer = setInterval(refreshStats, 15000);
+  setInterval(refreshExpired, 10000);
+  fill();
+}
+
+// ---- the queue of prepared pairs ---------------------------------------------------------------
+
+/** Leases pairs until READY_AHEAD are waiting behind the one on screen. */
+async function fill() {
+  if (page.fetching) return;
+  page.fetching = true;
+  clearTimeout(page.waitTimer);
+  try {
+    while (page.queue.length < READY_AHEAD + 1) {
+      let res;
+      try {
+        res = await page.api.post("/api/queries/next", {});
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        toast("The server is not answering; trying again…", "warn");
+        page.waitTimer = setTimeout(fill, 2000);
+        return;
+      }
+      if (res.waiting || !res.leaseId) {
+        if (page.queue.length === 0) {
+          page.pendingSwapFrom = null;
+          setState("waiting");
+        }
+        const ms = Math.min(10000, Math.max(500, Number(res.retryAfterMs) || 2000));
+        page.waitTimer = setTimeout(fill, ms);
+        return;
+      }
+      const item = await prepare(res);
+      page.queue.push(item);
+      probe.ready = page.queue.length - 1;
+      if (page.queue.length === 1) {
+        showCurrent();
+        if (page.pendingSwapFrom !== null) measureSwap(page.pendingSwapFrom, false);
+        page.pendingSwapFrom = null;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      signIn("Your labelling link stopped working. Ask the run's owner for a new one");
+    } else {
+      fatal(err);
+    }
+  } finally {
+    page.fetching = false;
+  }
+}
+
+/** A leased pair made ready to show: renderers loaded, r̂ scale shared by both clips. */
+async function prepare(lease) {
+  const run = page.session.run;
+  const { left, right } = lease.query;
+  const [leftMod, rightMod] = await Promise.all([prepareClip(left, run), prepareClip(right, run)]);
+  page.leases.set(lease.query.id, lease.leaseId);
+  return {
+    leaseId: lease.leaseId,
+    expiresAt: lease.expiresAt,
+    queryId: lease.query.id,
+    left,
+    right,
+    leftMod,
+    rightMod,
+    scale: rewardScale(left, right),
+    fps: left.fps || right.fps || run.fps || 30,
+    length: Math.max(left.frames.length, right.frames.length),
+  };
+}
+
+function showCurrent() {
+  probe.ready = Math.max(0, page.queue.length - 1);
+  const item = page.queue[0];
+  if (!item) return;
+  page.players.left.load(item.left, item.leftMod, item.scale);
+  page.players.right.load(item.right, item.rightMod, item.scale);
+  page.clock.start(item.fps, item.length);
+  probe.queryId = item.queryId;
+  probe.shown++;
+  setState("labelling");
+}
+
+// ---- answering and undo ------------------------------------------------------------------------
+
+function answer(kind, startedAt = performance.now()) {
+  const item = page.queue[0];
+  if (!item || page.busy || probe.state !== "labelling") return;
+  performance.mark("backflip:answer");
+  flashButton(kind);
+  page.given.push({ queryId: item.queryId, answer: kind });
+  if (page.given.length > 50) page.given.shift();
+  page.outbox.add({ leaseId: item.leaseId, queryId: item.queryId, answer: kind });
+  page.queue.shift();
+  probe.ready = Math.max(0, page.queue.length - 1);
+  if (page.queue.length > 0) {
+    showCurrent();
+    measureSwap(startedAt, true);
+  } else {
+    setState("fetching");
+    page.pendingSwapFrom = startedAt;
+  }
+  fill();
+}
+
+/** Time from the keypress to the first painted frame of the next pair. */
+function measureSwap(startedAt, ready) {
+  requestAnimationFrame(() => {
+    // A message posted from rAF is handled after the frame is painted.
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const ms = performance.now() - startedAt;
+      performance.mark("backflip:pair-playing");
+      probe.lastSwapMs = ms;
+      probe.swaps.push({ ms, ready });
+      channel.port1.close();
+    };
+    channel.port2.postMessage(0);
+  });
+}
+
+async function undo() {
+  if (page.busy || !page.session) return;
+  page.busy = true;
+  $("undo").disabled = true;
+  const previousState = probe.state;
+  setState("undoing");
+  try {
+    await page.outbox.drain();
+    let res;
+    try {
+      res = await retrying(() => page.api.post("/api/answers/undo", {}));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        toast("Nothing to undo.");
+        return;
+      }
+      throw err;
+    }
+    const { queryId } = res.undone;
+    const lease = await retrying(() => page.api.post("/api/queries/lease", { queryId }));
+    if (!lease?.leaseId) {
+      toast("Undone, but that pair was handed to someone else in the meantime.", "warn");
+      return;
+    }
+    const item = await prepare(lease);
+    page.queue.unshift(item);
+    showCurrent();
+    const before = page.given.findLast((g) => g.queryId === queryId);
+    if (before) page.given.splice(page.given.indexOf(before), 1);
+    const what = before ? `“${ANSWER_TEXT[before.answer]}”` : "your last answer";
+    toast(`Undone: ${what}. Answer this pair again.`);
+    refreshStats();
+  } catch (err) {
+    toast(`Undo failed: ${err.message}`, "error");
+  } finally {
+    page.busy = false;
+    $("undo").disabled = false;
+    if (probe.state === "undoing") {
+      setState(page.queue.length > 0 ? "labelling" : previousState);
+    }
+  }
+}
+
+/** Drops or renews pairs whose lease ran out while they waited (e.g. the labeller left). */
+async function refreshExpired() {
+  if (page.busy) return;
+  const now = Date.now();
+  for (const item of [...page.queue]) {
+    if (item.expiresAt > now) continue;
+    let lease = null;
+    try {
+      lease = await page.api.post("/api/queries/lease", { queryId: item.queryId });
+    } catch {
+      lease = null;
+    }
+    if (lease?.leaseId) {
+      item.leaseId = lease.leaseId;
+      item.expiresAt = lease.expiresAt;
+      page.leases.set(item.queryId, lease.leaseId);
+      continue;
+    }
+    const i = page.queue.indexOf(item);
+    if (i < 0) continue;
+    page.queue.splice(i, 1);
+    if (i === 0) {
+      if (page.queue.length > 0) showCurrent();
+      else setState("fetching");
+    }
+  }
+  fill();
+}
+
+// ---- controls ---------------------------------------------------------------------------------
+
+function wireControls() {
+  for (const button of document.querySelectorAll("[data-answer]")) {
+    button.addEventListener("click", () => {
+      answer(button.dataset.answer);
+      $("main").focus();
+    });
+  }
+  $("undo").addEventListener("click", () => {
+    undo();
+    $("main").focus();
+  });
+  $("pause").addEventListener("click", () => {
+    togglePause();
+    $("main").focus();
+  });
+  for (const button of document.querySelectorAll("[data-speed]")) {
+    button.addEventListener("click", () => {
+      setSpeed(Number(button.dataset.speed));
+      $("main").focus();
+    });
+  }
+  document.addEventListener("keydown", onKey);
+}
+
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
+  const kind = KEYS[event.key];
+  if (kind) {
+    event.preventDefault();
+    if (!event.repeat) answer(kind, performance.now());
+    return;
+  }
+  switch (event.key) {
+    case "u":
+    case "U":
+    case "Backspace":
+      event.preventDefault();
+      if (!event.repeat) undo();
+      return;
+    case " ":
+      event.preventDefault();
+      togglePause();
+      return;
+    case "-":
+    case "_":
+      setSpeed(SPEEDS[Math.max(0, SPEEDS.indexOf(page.speed) - 1)]);
+      return;
+    case "+":
+    case "=":
+      setSpeed(SPEEDS[Math.min(SPEEDS.length - 1, SPEEDS.indexOf(page.speed) + 1)]);
+      return;
+  }
+}
+
+function togglePause() {
+  page.clock.paused = !page.clock.paused;
+  $("pause").classList.toggle("active", page.clock.paused);
+  $("pause-label").textContent = page.clock.paused ? "Play" : "Pause";
+}
+
+function readSpeed() {
+  try {
+    const s = Number(localStorage.getItem("backflip.speed"));
+    return SPEEDS.includes(s) ? s : 1;
+  } catch {
+    return 1;
+  }
+}
+
+function setSpeed(speed) {
+  if (!SPEEDS.includes(speed)) return;
+  page.speed = speed;
+  page.clock.speed = speed;
+  for (const b of document.querySelectorAll("[data-speed]")) {
+    const on = Number(b.dataset.speed) === speed;
+    b.classList.toggle("active", on);
+    b.setAttribute("aria-pressed", String(on));
+  }
+  try {
+    localStorage.setItem("backflip.speed", String(speed));
+  } catch {
+    // not kept across loads
+  }
+}
+
+function flashButton(kind) {
+  const button = document.querySelector(`[data-answer="${kind}"]`);
+  if (!button) return;
+  button.classList.remove("flash");
+  void button.offsetWidth;
+  button.classList.add("flash");
+}
+
+// ---- counters and states ----------------------------------------------------------------------
+
+async function refreshStats() {
+  if (page.statsPending) return;
+  page.statsPending = true;
+  try {
+    page.stats = await page.api.get("/api/stats");
+    renderCounters();
+  } catch {
+    // The counters stay as they were; the next refresh tries again.
+  } finally {
+    page.statsPending = false;
+  }
+}
+
+function renderCounters() {
+  const s = page.stats;
+  if (!s) return;
+  $("count-today").textContent = String(s.answeredToday + (page.outbox?.pending ?? 0));
+  $("count-total").textContent = `${s.answeredTotal + (page.outbox?.pending ?? 0)} in all`;
+  $("count-wanted").textContent = s.wanted == null ? "–" : String(s.wanted);
+  $("agreement").textContent =
+    s.agreement == null ? "–" : `${Math.round(Math.max(0, Math.min(1, s.agreement)) * 100)}%`;
+}
+
+function setState(state) {
+  probe.state = state;
+  document.body.dataset.state = state;
+  $("waiting").hidden = state !== "waiting";
+  $("fetching").hidden = state !== "fetching";
+  const disabled = state !== "labelling";
+  for (const b of document.querySelectorAll("[data-answer]")) b.disabled = disabled;
+}
+
+let toastTimer = null;
+function toast(text, tone = "info") {
+  const el = $("toast");
+  el.textContent = text;
+  el.dataset.tone = tone;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 3500);
+}
+
+function signIn(text) {
+  setState("signin");
+  $("signin-text").textContent = `${text}.`;
+  $("signin").hidden = false;
+}
+
+function fatal(err) {
+  console.error(err);
+  probe.error = String(err?.message ?? err);
+  toast(`Something went wrong: ${probe.error}`, "error");
+}
+
+/** Runs `fn`, retrying transient failures (no answer, 5xx) with backoff. */
+async function retrying(fn) {
+  let delay = 250;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err) || attempt >= 8) throw err;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 4000);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Answers waiting to be stored. Each submit carries a `requestId` chosen once; the outbox sends
+ * answers one at a time, in the order given, and retries a failed send with the same requestId
+ * until the server acknowledges it, so an answer is never lost or stored twice. The queue is
+ * kept in localStorage: answers given just before a reload or a crash are sent on the next load.
+ */
+import { isTransient, sleep } from "./api.js";
+
+export class Outbox {
+  /**
+   * @param api  from createApi
+   * @param key  localStorage key (one queue per labeller, since a lease belongs to its labeller)
+   * @param hooks  {onChange(pending), onStored(result, item), onDropped(item, reason), onAuth()}
+   */
+  constructor(api, key, hooks = {}) {
+    this.api = api;
+    this.key = key;
+    this.hooks = hooks;
+    this.items = load(key);
+    this.running = false;
+    this.idleWaiters = [];
+  }
+
+  get pending() {
+    return this.items.length;
+  }
+
+  add({ leaseId, queryId, answer }) {
+    this.items.push({ leaseId, queryId, answer, requestId: crypto.randomUUID(), tries: 0 });
+    this.save();
+    this.run();
+  }
+
+  /** Resolves once every answer queued so far has been stored (or given up on). */
+  drain() {
+    if (this.items.length === 0 && !this.running) return Promise.resolve();
+    this.run();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  save() {
+    try {
+      localStorage.setItem(this.key, JSON.stringify(this.items));
+    } catch {
+      // Without storage the queue still lives for this page.
+    }
+    this.hooks.onChange?.(this.items.length);
+  }
+
+  async run() {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.items.length > 0) {
+        const item = this.items[0];
+        const outcome = await this.send(item);
+        if (outcome === "auth") return; // keep the queue; the page asks for a new token
+        this.items.shift();
+        this.save();
+      }
+    } finally {
+      this.running = false;
+      if (this.items.length === 0) {
+        const waiters = this.idleWaiters.splice(0);
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  /** Sends one answer until it is settled: "stored", "dropped" or "auth". */
+  async send(item) {
+    let delay = 250;
+    for (;;) {
+      try {
+        const result = await this.api.post("/api/answers", {
+          leaseId: item.leaseId,
+          answer: item.answer,
+          requestId: item.requestId,
+        });
+        this.hooks.onStored?.(result, item);
+        return "stored";
+      } catch (err) {
+        if (isTransient(err)) {
+          item.tries++;
+          this.hooks.onRetry?.(item, err);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 5000);
+          continue;
+        }
+        if (err.status === 401) {
+          this.hooks.onAuth?.();
+          return "auth";
+        }
+        if (err.code === "already_answered" || err.code === "lease_used") {
+          // The store already holds this labeller's answer to the query.
+          this.hooks.onStored?.({ stored: false }, item);
+          return "stored";
+        }
+        if (err.code === "lease_expired" || err.code === "unknown_lease") {
+          // The lease ran out before the answer arrived, so nothing was stored: send the answer
+          // on a newer lease of the same query (the page may have renewed it already, or we
+          // lease it again), under a new requestId.
+          const renewed = this.hooks.latestLease?.(item.queryId);
+          const leaseId =
+            renewed && renewed !== item.leaseId
+              ? renewed
+              : (await this.relet(item.queryId))?.leaseId;
+          if (leaseId) {
+            item.leaseId = leaseId;
+            item.requestId = crypto.randomUUID();
+            this.save();
+            continue;
+          }
+          this.hooks.onDropped?.(item, "its question was handed to someone else");
+          return "dropped";
+        }
+        this.hooks.onDropped?.(item, err.message);
+        return "dropped";
+      }
+    }
+  }
+
+  async relet(queryId) {
+    let delay = 250;
+    for (;;) {
+      try {
+        const res = await this.api.post("/api/queries/lease", { queryId });
+        return res?.leaseId ? res : null;
+      } catch (err) {
+        if (!isTransient(err)) return null;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+}
+
+function load(key) {
+  try {
+    const items = JSON.parse(localStorage.getItem(key) ?? "[]");
+    return Array.isArray(items) ? items.filter((i) => i?.leaseId && i?.requestId) : [];
+  } catch {
+    return [];
+  }
+}

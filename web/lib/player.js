@@ -1,0 +1,189 @@
+/**
+ * A clip viewer: a canvas drawn by the frame kind's renderer, with a vertical bar beside it that
+ * shows the reward model's r̂ at the frame on screen (as in the paper's videos). Players do not
+ * run their own clocks: a Clock tells them which frame to show, so two players stay in sync.
+ */
+import { rendererModule } from "../render/index.js";
+
+/** The kind of a clip's frames (ClipView has no kind of its own; LiveClip has frameKind). */
+export function clipKind(clip, fallbackKind) {
+  return clip?.frames?.[0]?.kind ?? clip?.frameKind ?? fallbackKind ?? "unknown";
+}
+
+/** Largest |r̂| over the clips, so bars of clips compared side by side share one scale. */
+export function rewardScale(...clips) {
+  let m = 0;
+  for (const clip of clips) {
+    for (const r of clip?.predicted ?? []) if (Number.isFinite(r)) m = Math.max(m, Math.abs(r));
+  }
+  return m > 0 ? m : 1;
+}
+
+export class ClipPlayer {
+  /**
+   * @param {HTMLElement} root  an empty element to fill
+   * @param {object} runInfo  RunInfo from /api/session
+   */
+  constructor(root, runInfo) {
+    this.runInfo = runInfo;
+    this.root = root;
+    root.classList.add("player");
+    root.innerHTML = `
+      <div class="player-screen"><canvas class="player-canvas"></canvas></div>
+      <div class="rbar" title="Predicted reward r̂ at this moment">
+        <div class="rbar-track"><div class="rbar-zero"></div><div class="rbar-fill"></div></div>
+        <div class="rbar-value"></div>
+        <div class="rbar-name">r̂</div>
+      </div>`;
+    this.screen = root.querySelector(".player-screen");
+    this.canvas = root.querySelector("canvas");
+    this.bar = root.querySelector(".rbar");
+    this.fill = root.querySelector(".rbar-fill");
+    this.valueEl = root.querySelector(".rbar-value");
+    this.kind = null;
+    this.renderer = null;
+    this.clip = null;
+    this.scale = 1;
+    this.index = -1;
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(this.screen);
+  }
+
+  get length() {
+    return this.clip?.frames?.length ?? 0;
+  }
+
+  /**
+   * Shows `clip` from its first frame. `mod` is its kind's renderer module, already loaded (see
+   * `prepareClip`), so this runs synchronously: the swap to a prepared pair costs one draw.
+   */
+  load(clip, mod, scale = rewardScale(clip)) {
+    const kind = clipKind(clip, this.runInfo?.frameKind);
+    if (kind !== this.kind || !this.renderer) {
+      // A canvas keeps its first context type (2d or webgl): start each kind on a fresh one.
+      this.renderer?.dispose?.();
+      const canvas = document.createElement("canvas");
+      canvas.className = "player-canvas";
+      this.canvas.replaceWith(canvas);
+      this.canvas = canvas;
+      this.sizeCanvas();
+      this.renderer = mod.create(canvas, this.runInfo);
+      this.kind = kind;
+    }
+    this.clip = clip;
+    this.scale = scale;
+    const hasPredicted = Array.isArray(clip.predicted) && clip.predicted.length > 0;
+    this.bar.classList.toggle("rbar-off", !hasPredicted);
+    this.index = -1;
+    this.show(0);
+  }
+
+  /** Draws frame `i` (held at the last frame when the clip is shorter than the loop). */
+  show(i) {
+    const n = this.length;
+    if (n === 0) return;
+    const index = Math.min(Math.max(0, i), n - 1);
+    if (index === this.index) return;
+    this.index = index;
+    this.draw();
+  }
+
+  draw() {
+    if (!this.clip || this.index < 0 || !this.renderer) return;
+    const predicted = this.clip.predicted?.[this.index];
+    this.renderer.draw(this.clip.frames[this.index], predicted);
+    this.drawBar(predicted);
+  }
+
+  drawBar(r) {
+    if (!Number.isFinite(r)) {
+      this.fill.style.transform = "scaleY(0)";
+      this.valueEl.textContent = "";
+      return;
+    }
+    const f = Math.max(-1, Math.min(1, r / this.scale));
+    // The fill spans the upper half of the track; scaleY about the zero line grows it up or down.
+    this.fill.style.transform = `scaleY(${f})`;
+    this.fill.classList.toggle("neg", f < 0);
+    this.valueEl.textContent = r.toFixed(2);
+  }
+
+  sizeCanvas() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(this.screen.clientWidth * dpr));
+    const h = Math.max(1, Math.round(this.screen.clientHeight * dpr));
+    if (this.canvas.width === w && this.canvas.height === h) return false;
+    this.canvas.width = w;
+    this.canvas.height = h;
+    return true;
+  }
+
+  resize() {
+    if (this.sizeCanvas()) {
+      this.renderer?.resize?.();
+      this.draw();
+    }
+  }
+
+  clear() {
+    this.clip = null;
+    this.index = -1;
+  }
+}
+
+/** Loads the renderer module for a clip's kind; returns it for `ClipPlayer.load`. */
+export function prepareClip(clip, runInfo) {
+  return rendererModule(clipKind(clip, runInfo?.frameKind));
+}
+
+/**
+ * The shared playback clock: it advances at `fps × speed` frames per second, loops over
+ * `length` frames plus a short hold on the last one, and calls `onFrame(i, progress)` when the
+ * frame index changes.
+ */
+export class Clock {
+  constructor(onFrame) {
+    this.onFrame = onFrame;
+    this.fps = 30;
+    this.length = 1;
+    this.speed = 1;
+    this.paused = false;
+    this.t = 0;
+    this.last = null;
+    this.frame = -1;
+    this.tick = this.tick.bind(this);
+    requestAnimationFrame(this.tick);
+  }
+
+  /** Restarts from frame 0 for a clip (pair) of `length` frames at `fps`. */
+  start(fps, length) {
+    this.fps = fps > 0 ? fps : 30;
+    this.length = Math.max(1, length);
+    this.t = 0;
+    this.frame = -1;
+    this.emit();
+  }
+
+  get holdFrames() {
+    return Math.max(2, Math.round(this.fps * 0.3));
+  }
+
+  emit() {
+    const period = this.length + this.holdFrames;
+    const f = Math.floor(this.t * this.fps) % period;
+    if (f !== this.frame) {
+      this.frame = f;
+      this.onFrame(Math.min(f, this.length - 1), Math.min(1, f / Math.max(1, this.length - 1)));
+    }
+  }
+
+  tick(now) {
+    if (this.last !== null && !this.paused) {
+      // Cap the step so a background tab does not jump far ahead when it comes back.
+      this.t += (Math.min(now - this.last, 100) / 1000) * this.speed;
+    }
+    this.last = now;
+    this.emit();
+    requestAnimationFrame(this.tick);
+  }
+}
