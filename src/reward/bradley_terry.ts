@@ -36,6 +36,9 @@ export function bradleyTerryLossHost(d: number, mu1: number, epsilon: number): n
  * log-sigmoid form keeps them finite.
  */
 export function bradleyTerryLoss(d: JaxArray, mu1: JaxArray, epsilon: number): JaxArray {
+  // jax-js's sigmoid is 1 / (1 + exp(−d)); its derivative is inf/inf = NaN once exp(−d)
+  // overflows (d < −88). Past ±30 the probability is saturated in float32 anyway.
+  d = np.clip(d, -30, 30);
   let logLeft: JaxArray;
   let logRight: JaxArray;
   if (epsilon > 0) {

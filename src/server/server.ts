@@ -57,14 +57,9 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
-/** `run_meta.run`: what the page needs to know about the run. */
-export type RunInfo = {
-  envId: string;
-  fps: number;
-  frameKind: string;
-  rubric: string;
-  scene: unknown;
-};
+import type { RunInfo } from "../store/run_meta.ts";
+
+export type { RunInfo };
 
 export const OWNER = "owner";
 /** How long a labeller with nothing to answer should wait before asking again. */

@@ -3,4 +3,5 @@ export * from "./errors.ts";
 export * from "./migrations.ts";
 export * from "./preference_store.ts";
 export * from "./run_lock.ts";
+export * from "./run_meta.ts";
 export type { StoreSchema } from "./schema.ts";

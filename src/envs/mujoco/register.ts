@@ -7,5 +7,9 @@ import { MUJOCO_ENV_IDS, makeMujocoEnv } from "./envs.ts";
 import { MujocoVecEnv } from "./vec_env.ts";
 
 for (const id of MUJOCO_ENV_IDS) {
-  registerEnv(id, () => makeMujocoEnv(id), (numEnvs) => new MujocoVecEnv(id, numEnvs));
+  registerEnv(
+    id,
+    () => makeMujocoEnv(id),
+    (numEnvs) => new MujocoVecEnv(id, numEnvs),
+  );
 }

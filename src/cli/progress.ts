@@ -1,0 +1,63 @@
+import cliProgress from "cli-progress";
+import type { MetricsRow } from "../loop/metrics.ts";
+
+/**
+ * A progress bar on stderr when it is a terminal; otherwise a line every 10% of the run, so a
+ * log file still shows how a long run is going.
+ */
+export class Progress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private nextLogAt = 0.1;
+  private stopped = false;
+
+  constructor(
+    private readonly total: number,
+    private readonly enabled: boolean,
+  ) {
+    this.bar =
+      enabled && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            {
+              stream: process.stderr,
+              format:
+                "{bar} {percentage}% | {value}/{total} steps | {labels} labels | r̂ acc {acc} | true return {ret} | {sps} steps/s | {note}",
+              hideCursor: true,
+              barsize: 24,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+    this.bar?.start(total, 0, { labels: 0, acc: "–", ret: "–", sps: "–", note: "" });
+  }
+
+  note(text: string): void {
+    if (!this.enabled) return;
+    if (this.bar) this.bar.update({ note: text });
+    else console.error(text);
+  }
+
+  update(row: MetricsRow): void {
+    if (!this.enabled) return;
+    const payload = {
+      labels: row.labels,
+      acc: row.rewardValAccuracy === null ? "–" : row.rewardValAccuracy.toFixed(2),
+      ret: row.trueReturn === null ? "–" : row.trueReturn.toFixed(1),
+      sps: Math.round(row.stepsPerSecond),
+      note: "",
+    };
+    if (this.bar) {
+      this.bar.update(Math.min(row.steps, this.total), payload);
+    } else if (row.steps >= this.nextLogAt * this.total) {
+      this.nextLogAt = Math.floor((row.steps / this.total) * 10 + 1) / 10;
+      console.error(
+        `${row.steps}/${this.total} steps, ${payload.labels} labels, r̂ accuracy ${payload.acc}, true return ${payload.ret}, ${payload.sps} steps/s`,
+      );
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { isIP } from "node:net";
+import { join } from "node:path";
+import { OWNER_TOKEN_ENV, SERVE_CHILD_ENV } from "../server/process.ts";
+import { createServer } from "../server/server.ts";
+import { PreferenceStore } from "../store/index.ts";
+import { intFlag, parseCommand, UsageError } from "./args.ts";
+
+const HELP = `backflip serve DIR — serve the labelling page and dashboard of a run
+
+  --port N     port to listen on (default 0: any free port)
+  --host H     address to bind (default 127.0.0.1). Anything but a loopback address makes the
+               page reachable from other machines, over plain HTTP.
+
+Prints the page's URL with a fresh owner token, then serves until Ctrl-C. Give other people
+their own tokens with 'backflip labellers add NAME DIR'.`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("serve", argv, OPTIONS);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      "backflip serve: give one run directory, e.g. 'backflip serve runs/my-run'",
+    );
+  }
+  const runDir = positionals[0];
+  const port = intFlag("port", values.port, 0);
+  if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const host = values.host ?? "127.0.0.1";
+  if (host !== "localhost" && isIP(host) === 0) {
+    throw new UsageError(`--host must be an IP address or localhost, got '${host}'`);
+  }
+  requireRunDir(runDir);
+
+  // A parent (train --teacher human) hands its token in; otherwise make a fresh one.
+  const ownerToken = process.env[OWNER_TOKEN_ENV] || randomBytes(32).toString("base64url");
+  delete process.env[OWNER_TOKEN_ENV];
+
+  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer({ store, runDir, ownerToken, host, port });
+  } catch (error) {
+    await store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE")
+      throw new UsageError(`backflip serve: port ${port} is in use; pick another --port`);
+    if (code === "EADDRNOTAVAIL")
+      throw new UsageError(`backflip serve: ${host} is not an address of this machine`);
+    throw error;
+  }
+  if (!isLoopback(host)) {
+    console.error(
+      `warning: listening on ${host}, so other machines can reach this page. The traffic is plain ` +
+        "HTTP: tokens and answers can be read on the way. Prefer the default 127.0.0.1 and an SSH tunnel.",
+    );
+  }
+  const local = isUnspecified(host) ? server.url.replace(/\/\/.*:/, "//127.0.0.1:") : server.url;
+  console.log(`Serving run ${runDir}. Open, as the owner:\n  ${local}/#token=${ownerToken}`);
+
+  // Started by startServerProcess: stop when the parent goes away (its IPC channel closes).
+  const child = process.env[SERVE_CHILD_ENV] === "1" && process.send !== undefined;
+  delete process.env[SERVE_CHILD_ENV];
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.off("disconnect", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (child) process.on("disconnect", stop);
+  });
+  await server.close();
+  await store.close();
+  // The IPC channel would keep this process alive.
+  if (child && process.connected) process.disconnect();
+  return 0;
+}
+
+function requireRunDir(runDir: string): void {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) {
+    throw new UsageError(
+      `backflip serve: '${runDir}' is not a directory; give a run directory such as runs/<name>`,
+    );
+  }
+  if (!existsSync(join(runDir, "store.sqlite"))) {
+    throw new UsageError(
+      `backflip serve: '${runDir}' has no store.sqlite, so it is not a run directory; start one with 'backflip train'`,
+    );
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isUnspecified(host: string): boolean {
+  return host === "0.0.0.0" || host === "::";
+}

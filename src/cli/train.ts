@@ -1,0 +1,210 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Rng } from "../core/rng.ts";
+import { hasEnv, makeEnv } from "../envs/index.ts";
+import {
+  PreferenceLoop,
+  prepareRunDir,
+  type RunResult,
+  writeConfig,
+} from "../loop/preference_loop.ts";
+import { defaultRubric } from "../loop/rubrics.ts";
+import { type RunConfig, standardEnvId } from "../loop/run_config.ts";
+import { clipSteps } from "../queries/index.ts";
+import { ppoPreset } from "../rl/presets.ts";
+import { type ServerProcess, startServerProcess } from "../server/index.ts";
+import { PreferenceStore } from "../store/index.ts";
+import { makeTeacher } from "../teachers/index.ts";
+import { choiceFlag, intFlag, numberFlag, parseCommand, UsageError } from "./args.ts";
+import { Progress } from "./progress.ts";
+
+const HELP = `backflip train — teach an agent from pairwise comparisons of its clips
+
+  --env ID            environment (see 'backflip envs'); required
+  --teacher NAME      human | oracle | noisy | goal:NAME; required
+  --rubric TEXT       human teacher: the instructions shown beside the clips
+  --port N            human teacher: port of the labelling page (default: a free one)
+  --host H            human teacher: address to bind (default 127.0.0.1)
+  --repeat-share F    human teacher: share of queries asked twice, of two labellers (default 0.1)
+  --labels N          labels over the whole run (default 500)
+  --steps N           environment steps (default 100000)
+  --seed N            random seed (default 1)
+  --run DIR           run directory (default runs/<env>-<teacher>-s<seed>-<time>)
+  --selection S       disagreement (default) | random
+  --clip-steps N      steps per clip (default: 1.5 s of simulated time)
+  --pretrain F        share of labels asked before RL starts (default 0.25)
+  --beta B            noisy teacher: rationality β (default 1)
+  --mistake P         noisy teacher: probability of a flipped answer (default 0.1)
+  --myopia G          noisy teacher: weight γ^(H−1−k) on step k (default 1)
+  --skip-threshold R  noisy teacher: cant_tell when both returns are below R
+  --equal-threshold R noisy teacher: equal when returns differ by at most R
+  --eval-episodes N   episodes of the final evaluation (default 10)
+  --reward-steps N    reward-model Adam steps after each policy update with new labels (default 4)
+  --pretrain-reward-steps N  reward-model Adam steps before RL starts (default 100)
+  --json              print one JSON line with the result at the end`;
+
+const OPTIONS = {
+  env: { type: "string" },
+  teacher: { type: "string" },
+  labels: { type: "string" },
+  steps: { type: "string" },
+  seed: { type: "string" },
+  run: { type: "string" },
+  selection: { type: "string" },
+  "clip-steps": { type: "string" },
+  pretrain: { type: "string" },
+  beta: { type: "string" },
+  mistake: { type: "string" },
+  myopia: { type: "string" },
+  "skip-threshold": { type: "string" },
+  "equal-threshold": { type: "string" },
+  "eval-episodes": { type: "string" },
+  rubric: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  "repeat-share": { type: "string" },
+  "reward-steps": { type: "string" },
+  "pretrain-reward-steps": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("train", argv, OPTIONS);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`backflip train: unexpected argument '${positionals[0]}'`);
+  const config = buildConfig(values);
+  const runDir = values.run ?? defaultRunDir(config);
+  if (existsSync(join(runDir, "config.json"))) {
+    throw new UsageError(
+      `run directory '${runDir}' already holds a run; choose another --run or remove it`,
+    );
+  }
+  const lock = prepareRunDir(runDir);
+  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  const progress = new Progress(config.steps, !values.json);
+  let loop: PreferenceLoop | null = null;
+  let server: ServerProcess | null = null;
+  const stop = () => loop?.requestStop();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    writeConfig(runDir, config);
+    const human = config.teacher === "human";
+    if (human) {
+      server = await startServerProcess(runDir, {
+        port: values.port === undefined ? undefined : intFlag("port", values.port, 0),
+        host: values.host,
+      });
+      console.error(
+        `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
+      );
+    }
+    const teacher = human
+      ? null
+      : makeTeacher(config.teacher, {
+          ...(config.teacher === "oracle" ? {} : config.noise),
+          rng: new Rng(config.seed + 2),
+        });
+    loop = new PreferenceLoop(config, runDir, store, teacher, {
+      onPhase: (_phase, detail) => progress.note(detail),
+      onProgress: (row) => progress.update(row),
+      onWaitingForLabels: (answered, wanted) =>
+        progress.note(`waiting for the first labels: ${answered}/${wanted} answered`),
+    });
+    const result = await loop.run();
+    progress.stop();
+    report(result, runDir, Boolean(values.json));
+    return 0;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    progress.stop();
+    loop?.dispose();
+    await server?.stop();
+    await store.close();
+    lock.release();
+  }
+}
+
+type Flags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
+};
+
+function buildConfig(values: Flags): RunConfig {
+  if (!values.env) throw new UsageError("backflip train: --env is required (see 'backflip envs')");
+  if (!values.teacher)
+    throw new UsageError("backflip train: --teacher is required (oracle, noisy or goal:NAME)");
+  if (!hasEnv(values.env)) makeEnv(values.env); // throws the registry's "did you mean" error
+  const teacher = values.teacher;
+  // Check the teacher name now, before any work is done.
+  if (teacher !== "human") makeTeacher(teacher, teacher === "oracle" ? {} : { beta: 1 });
+  const probe = makeEnv(values.env);
+  const spec = probe.spec;
+  probe.close();
+  const evalEnvId = standardEnvId(values.env);
+  const noisy = teacher !== "oracle" && teacher !== "human";
+  return {
+    envId: values.env,
+    teacher,
+    noise: {
+      beta: numberFlag(
+        "beta",
+        values.beta,
+        noisy && teacher === "noisy" ? 1 : Number.POSITIVE_INFINITY,
+      ),
+      mistakeProb: numberFlag("mistake", values.mistake, noisy && teacher === "noisy" ? 0.1 : 0),
+      gamma: numberFlag("myopia", values.myopia, 1),
+      skipThreshold: numberFlag(
+        "skip-threshold",
+        values["skip-threshold"],
+        Number.NEGATIVE_INFINITY,
+      ),
+      equalThreshold: numberFlag("equal-threshold", values["equal-threshold"], 0),
+    },
+    labels: intFlag("labels", values.labels, 500, 2),
+    steps: intFlag("steps", values.steps, 100_000, 1),
+    seed: intFlag("seed", values.seed, 1),
+    selection: choiceFlag(
+      "selection",
+      values.selection,
+      ["disagreement", "random"] as const,
+      "disagreement",
+    ),
+    clipSteps: intFlag("clip-steps", values["clip-steps"], clipSteps(spec, { seconds: 1.5 }), 2),
+    pretrainFraction: numberFlag("pretrain", values.pretrain, 0.25),
+    scheduleC: 2_000_000,
+    pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
+    rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),
+    evalEnvId: hasEnv(evalEnvId) ? evalEnvId : values.env,
+    evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 10, 1),
+    rubric: values.rubric ?? defaultRubric(values.env, teacher),
+    repeatShare: numberFlag("repeat-share", values["repeat-share"], 0.1),
+    ppo: ppoPreset(values.env),
+  };
+}
+
+function defaultRunDir(config: RunConfig): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return join(
+    "runs",
+    `${config.envId}-${config.teacher.replace(":", "_")}-s${config.seed}-${stamp}`,
+  );
+}
+
+function report(result: RunResult, runDir: string, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ ...result, run: runDir }));
+    return;
+  }
+  const { evalReturn } = result;
+  console.log(
+    `done in ${result.wallSeconds.toFixed(1)} s: ${result.steps} steps, ${result.labels} labels; ` +
+      `eval return on ${evalReturn.env} ${evalReturn.mean.toFixed(1)} ± ${evalReturn.std.toFixed(1)} ` +
+      `over ${evalReturn.episodes} episodes. Run saved in ${runDir}`,
+  );
+}

@@ -1,0 +1,62 @@
+import { appendFileSync } from "node:fs";
+
+/** One line of `metrics.jsonl`, written after every PPO update. */
+export type MetricsRow = {
+  /** Environment steps taken so far (all envs together). */
+  steps: number;
+  /** Labels (trainable answers) in the store. */
+  labels: number;
+  /** Mean predicted return per episode of the latest rollout, under the current reward model. */
+  predictedReturn: number;
+  /** Mean true return of episodes that finished in the latest rollout (null if none did). */
+  trueReturn: number | null;
+  /** Share of held-out labelled pairs the reward ensemble ranks correctly (null before training). */
+  rewardValAccuracy: number | null;
+  /** Pearson correlation of r̂ with the true reward over the latest rollout's steps. */
+  rewardCorrelation: number | null;
+  policyEntropy: number;
+  approxKl: number;
+  explainedVariance: number;
+  wallSeconds: number;
+  stepsPerSecond: number;
+};
+
+export class MetricsLog {
+  constructor(private readonly path: string) {}
+
+  append(row: MetricsRow): void {
+    appendFileSync(this.path, `${JSON.stringify(row)}\n`);
+  }
+}
+
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  const n = a.length;
+  if (n < 2 || b.length !== n) return null;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
+  }
+  if (va === 0 || vb === 0) return null;
+  return cov / Math.sqrt(va * vb);
+}
+
+export function meanStd(values: number[]): { mean: number; std: number } {
+  if (values.length === 0) return { mean: Number.NaN, std: Number.NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+  return { mean, std: Math.sqrt(variance) };
+}

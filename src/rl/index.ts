@@ -1,0 +1,4 @@
+/** Reinforcement learning: PPO (discrete and continuous), GAE, running normalisers, presets. */
+export * from "./ppo.ts";
+export * from "./presets.ts";
+export * from "./running_stats.ts";

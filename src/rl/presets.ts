@@ -1,0 +1,97 @@
+/**
+ * Tuned PPO settings per env id, layered over `defaultPpoConfig`. The preference-ready variants
+ * (`-pref-`) share their task's preset. Tuning runs and their returns: experiments/ppo_true_reward.ts.
+ */
+import type { PpoConfig } from "./ppo.ts";
+
+/**
+ * The MuJoCo setup of the PPO paper / CleanRL's ppo_continuous_action; the entropy bonus keeps
+ * the default 0.01 (Christiano et al.). Speed: 64-sample minibatches cost about 1 s per
+ * 2048-sample update here (jax-js's per-call overhead), so raise `minibatches`' size if that matters.
+ */
+export const mujocoPreset: Partial<PpoConfig> = {
+  numEnvs: 1,
+  nSteps: 2048,
+  epochs: 10,
+  minibatches: 32,
+  lr: 3e-4,
+  annealLr: true,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipCoef: 0.2,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  hidden: [64, 64],
+  activation: "tanh",
+  normalizeObs: true,
+  rewardScaling: true,
+  logStdInit: 0,
+  normalizeAdvantages: true,
+};
+
+const presets: Record<string, Partial<PpoConfig>> = {
+  // 3 seeds, 100k steps: deterministic eval 500, 500, 500 in about 8–9 s of CPU.
+  "CartPole-v1": {
+    numEnvs: 8,
+    nSteps: 128,
+    epochs: 10,
+    minibatches: 2,
+    lr: 2e-3,
+    annealLr: true,
+    totalTimesteps: 100_000,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    entCoef: 0.01,
+    hidden: [32, 32],
+    normalizeObs: true,
+    rewardScaling: true,
+  },
+  // 3 seeds, 100k steps: deterministic eval −190, −193, −183 in about 9 s of CPU (30% less
+  // compute than 64-wide layers, same returns). Reward scaling is essential here (−757/−307
+  // without it); γ = 0.95 beat 0.9.
+  "Pendulum-v1": {
+    numEnvs: 8,
+    nSteps: 256,
+    epochs: 10,
+    minibatches: 4,
+    lr: 2e-3,
+    annealLr: false,
+    totalTimesteps: 100_000,
+    gamma: 0.95,
+    gaeLambda: 0.95,
+    entCoef: 0.0,
+    hidden: [32, 32],
+    normalizeObs: true,
+    rewardScaling: true,
+  },
+  // 3 seeds, 100k steps: deterministic eval 92.7, 93.1, 93.7 (solved is ≥ 90) in about 7 s.
+  // The initial σ = 1 explores enough to find the goal; no tuning beyond the Pendulum setup.
+  "MountainCarContinuous-v0": {
+    numEnvs: 8,
+    nSteps: 256,
+    epochs: 10,
+    minibatches: 2,
+    lr: 1e-3,
+    annealLr: true,
+    totalTimesteps: 100_000,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    entCoef: 0.01,
+    hidden: [32, 32],
+    normalizeObs: true,
+    rewardScaling: true,
+  },
+};
+
+/** The base id of a preference-ready variant: `Pendulum-pref-v1` → `Pendulum-v1`. */
+function baseId(envId: string): string {
+  return envId.replace("-pref-", "-");
+}
+
+/**
+ * Tuned PPO settings for `envId` (its `-pref-` variant shares them). Ids without a preset get
+ * the MuJoCo setup, which is also the right start for new continuous-control tasks.
+ */
+export function ppoPreset(envId: string): Partial<PpoConfig> {
+  return { ...(presets[baseId(envId)] ?? mujocoPreset) };
+}
