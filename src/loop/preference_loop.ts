@@ -51,6 +51,16 @@ const CLIPS_PER_ROLLOUT = 120;
 /** Steps of the live clip shown on the dashboard. */
 const LIVE_STEPS = 300;
 
+/**
+ * Pairs per reward-model minibatch: 64 (the paper's batch) for short clips, fewer for long
+ * ones so that a step sees about 8k rows. Hopper's 188-step clips would otherwise make each
+ * step 6× dearer than PPO's whole update.
+ */
+export function rewardBatchPairs(clipSteps: number): number {
+  return Math.max(8, Math.min(64, Math.floor(ROWS_PER_REWARD_BATCH / (2 * clipSteps))));
+}
+const ROWS_PER_REWARD_BATCH = 8192;
+
 /** A trained-on answer with who gave it (for the model's agreement with each labeller). */
 type Labelled = LabelledPair & { labeller: string };
 
@@ -98,6 +108,7 @@ export class PreferenceLoop {
     );
     this.reward = new RewardEnsemble(this.venv.observationSpace, this.venv.actionSpace, {
       seed: config.seed + 1,
+      batchPairs: rewardBatchPairs(config.clipSteps),
     });
     this.selector = makeSelector(config.selection, this.reward);
     this.schedule = new LabelSchedule({
