@@ -169,6 +169,7 @@ test("a saved agent loads back and acts identically", () => {
   const dir = mkdtempSync(join(tmpdir(), "backflip-ppo-"));
   for (const id of ["Pendulum-v1", "CartPole-v1"]) {
     const config = { ...ppoPreset(id), numEnvs: 2, nSteps: 64, minibatches: 2, epochs: 2 };
+    config.normalizeObs = true; // so that the normaliser's statistics round-trip too
     const venv = makeVecEnv(id, 2);
     const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, 3);
     const rollout = agent.collect(venv);

@@ -1,0 +1,87 @@
+/**
+ * The core loop's figures: each run is `backflip train … --json` in its own process, one after
+ * another (so wall times are honest), over seeds 1–3. Prints one JSON line per run and writes a
+ * Markdown table to experiments/results/core_loop.md.
+ *
+ *   node --import tsx experiments/core_loop.ts [--only pendulum-oracle,cartpole-pref]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+type Case = { name: string; args: string[]; goal: string; pass: (mean: number) => boolean };
+
+const pendulum = ["--env", "Pendulum-v1", "--labels", "500", "--steps", "100000"];
+const cartpole = ["--env", "CartPole-pref-v1", "--labels", "300", "--steps", "100000"];
+const CASES: Case[] = [
+  { name: "pendulum-oracle", args: [...pendulum, "--teacher", "oracle"], goal: "≥ −200, ≤ 30 s", pass: (m) => m >= -200 },
+  {
+    name: "pendulum-oracle-random",
+    args: [...pendulum, "--teacher", "oracle", "--selection", "random"],
+    goal: "compare with disagreement",
+    pass: () => true,
+  },
+  {
+    name: "pendulum-noisy",
+    args: [...pendulum, "--teacher", "noisy", "--beta", "1", "--mistake", "0.1"],
+    goal: "≥ −300",
+    pass: (m) => m >= -300,
+  },
+  { name: "cartpole-pref", args: [...cartpole, "--teacher", "oracle"], goal: "≥ 450 on CartPole-v1", pass: (m) => m >= 450 },
+  {
+    name: "cartpole-pref-random",
+    args: [...cartpole, "--teacher", "oracle", "--selection", "random"],
+    goal: "compare with disagreement",
+    pass: () => true,
+  },
+];
+
+const { values } = parseArgs({ options: { only: { type: "string" }, seeds: { type: "string", default: "1,2,3" } } });
+const only = values.only?.split(",");
+const seeds = values.seeds.split(",").map(Number);
+const bin = join(import.meta.dirname, "..", "bin", "backflip.js");
+const scratch = mkdtempSync(join(tmpdir(), "backflip-exp-"));
+
+type Row = { name: string; seed: number; eval: number; wall: number; labels: number; correlation: number | null };
+const rows: Row[] = [];
+for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
+  for (const seed of seeds) {
+    const run = join(scratch, `${c.name}-s${seed}`);
+    const r = spawnSync(process.execPath, [bin, "train", ...c.args, "--seed", String(seed), "--run", run, "--json"], {
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`${c.name} seed ${seed} failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    const row: Row = {
+      name: c.name,
+      seed,
+      eval: out.evalReturn.mean,
+      wall: out.wallSeconds,
+      labels: out.labels,
+      correlation: out.final?.rewardCorrelation ?? null,
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+}
+
+const fmt = (x: number) => x.toFixed(1);
+const lines = [
+  "| case | goal | seed 1 | seed 2 | seed 3 | mean | wall s (mean) | r̂–r correlation |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
+];
+for (const c of CASES) {
+  const rs = rows.filter((r) => r.name === c.name);
+  if (rs.length === 0) continue;
+  const mean = rs.reduce((a, r) => a + r.eval, 0) / rs.length;
+  const wall = rs.reduce((a, r) => a + r.wall, 0) / rs.length;
+  const corr = rs.map((r) => (r.correlation === null ? "–" : r.correlation.toFixed(2))).join(", ");
+  lines.push(
+    `| ${c.name} | ${c.goal} | ${rs.map((r) => fmt(r.eval)).join(" | ")} | ${fmt(mean)}${c.pass(mean) ? "" : " ✗"} | ${fmt(wall)} | ${corr} |`,
+  );
+}
+mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
+writeFileSync(join(import.meta.dirname, "results", "core_loop.md"), `${lines.join("\n")}\n`);
+console.log(lines.join("\n"));
