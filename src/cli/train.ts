@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import { hasEnv, makeEnv } from "../envs/index.ts";
+import { isMujocoEnvId } from "../envs/mujoco/index.ts";
 import {
   PreferenceLoop,
   prepareRunDir,
@@ -9,8 +10,8 @@ import {
   writeConfig,
 } from "../loop/preference_loop.ts";
 import { defaultRubric } from "../loop/rubrics.ts";
-import { type RunConfig, standardEnvId } from "../loop/run_config.ts";
-import { clipSteps } from "../queries/index.ts";
+import { defaultClipSteps, type RunConfig, standardEnvId } from "../loop/run_config.ts";
+import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
 import { type ServerProcess, startServerProcess } from "../server/index.ts";
 import { PreferenceStore } from "../store/index.ts";
@@ -31,14 +32,18 @@ const HELP = `backflip train — teach an agent from pairwise comparisons of its
   --seed N            random seed (default 1)
   --run DIR           run directory (default runs/<env>-<teacher>-s<seed>-<time>)
   --selection S       disagreement (default) | random
-  --clip-steps N      steps per clip (default: 1.5 s of simulated time)
+  --clip-steps N      steps per clip (default: 1.5 s of simulated time for MuJoCo, as in the
+                      paper; CartPole 10, Pendulum 15, MountainCar 25)
   --pretrain F        share of labels asked before RL starts (default 0.25)
   --beta B            noisy teacher: rationality β (default 1)
   --mistake P         noisy teacher: probability of a flipped answer (default 0.1)
   --myopia G          noisy teacher: weight γ^(H−1−k) on step k (default 1)
   --skip-threshold R  noisy teacher: cant_tell when both returns are below R
   --equal-threshold R noisy teacher: equal when returns differ by at most R
-  --eval-episodes N   episodes of the final evaluation (default 10)
+  --eval-episodes N   episodes of the final evaluation (default 50)
+  --gamma G           PPO discount γ (default: the task's preset)
+  --lambda L          PPO's GAE λ (default: the task's preset)
+  --ent-coef C        PPO entropy bonus (default: the task's preset)
   --reward-steps N    reward-model Adam steps after each policy update with new labels (default 4)
   --pretrain-reward-steps N  reward-model Adam steps before RL starts (default 100)
   --json              print one JSON line with the result at the end`;
@@ -64,6 +69,9 @@ const OPTIONS = {
   host: { type: "string" },
   "repeat-share": { type: "string" },
   "reward-steps": { type: "string" },
+  gamma: { type: "string" },
+  lambda: { type: "string" },
+  "ent-coef": { type: "string" },
   "pretrain-reward-steps": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -175,17 +183,31 @@ function buildConfig(values: Flags): RunConfig {
       ["disagreement", "random"] as const,
       "disagreement",
     ),
-    clipSteps: intFlag("clip-steps", values["clip-steps"], clipSteps(spec, { seconds: 1.5 }), 2),
+    clipSteps: intFlag(
+      "clip-steps",
+      values["clip-steps"],
+      defaultClipSteps(values.env, spec.dt, isMujocoEnvId(values.env)),
+      2,
+    ),
     pretrainFraction: numberFlag("pretrain", values.pretrain, 0.25),
     scheduleC: 2_000_000,
     pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
     rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),
     evalEnvId: hasEnv(evalEnvId) ? evalEnvId : values.env,
-    evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 10, 1),
+    evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 50, 1),
     rubric: values.rubric ?? defaultRubric(values.env, teacher),
     repeatShare: numberFlag("repeat-share", values["repeat-share"], 0.1),
-    ppo: ppoPreset(values.env),
+    ppo: ppoOverrides(values, ppoPreset(values.env)),
   };
+}
+
+function ppoOverrides(values: Flags, preset: Partial<PpoConfig>): Partial<PpoConfig> {
+  const ppo = { ...preset };
+  if (values.gamma !== undefined) ppo.gamma = numberFlag("gamma", values.gamma, 0.99);
+  if (values.lambda !== undefined) ppo.gaeLambda = numberFlag("lambda", values.lambda, 0.95);
+  if (values["ent-coef"] !== undefined)
+    ppo.entCoef = numberFlag("ent-coef", values["ent-coef"], 0.01);
+  return ppo;
 }
 
 function defaultRunDir(config: RunConfig): string {

@@ -170,8 +170,11 @@ export class PreferenceLoop {
   private async pretrain(): Promise<void> {
     const wanted = this.schedule.labelsWantedBy(0);
     this.events.onPhase?.("pretrain-labels", `${wanted} labels about random-policy clips`);
-    while (this.pool.length < Math.min(POOL_SIZE, 2 * wanted)) {
-      this.addToPool(this.agent.collect(this.venv, { recordFrames: true }));
+    // Clips may appear in several pairs, so one rollout's worth is usually enough.
+    let rollout: Rollout | null = null;
+    while (rollout === null || this.pool.length < Math.min(CLIPS_PER_ROLLOUT, 2 * wanted)) {
+      rollout = this.agent.collect(this.venv, { recordFrames: true });
+      this.addToPool(rollout);
     }
     await this.askFor(wanted, "pretrain");
     await this.syncAnswers();
@@ -182,6 +185,8 @@ export class PreferenceLoop {
     }
     this.events.onWaitingForLabels?.(this.pairs.length, wanted);
     this.lastTrain = this.reward.train(this.pairs, { steps: this.config.pretrainRewardSteps });
+    // The last random-policy rollout is as good as any for the first policy update.
+    this.agent.update(rollout, this.reward.predictRollout(rollout));
   }
 
   private addToPool(rollout: Rollout): void {

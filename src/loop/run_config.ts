@@ -43,3 +43,15 @@ export type RunConfig = {
 export function standardEnvId(envId: string): string {
   return envId.replace(/-pref-(v\d+)$/, "-$1");
 }
+
+/**
+ * Steps per clip when the run does not say. MuJoCo: the paper's 1.5 s of simulated time. The
+ * classic tasks change faster, and shorter clips made sharper comparisons there (seeds 1–3,
+ * oracle): Pendulum 15 steps (0.75 s) reached −189 against −266 with 30; CartPole, whose pole
+ * falls within ~20 steps of a random policy, learned with 10 steps and not with 38.
+ */
+export function defaultClipSteps(envId: string, dt: number, mujoco: boolean): number {
+  if (mujoco) return Math.round(1.5 / dt);
+  const classic: Record<string, number> = { CartPole: 10, Pendulum: 15, MountainCarContinuous: 25 };
+  return classic[envId.split("-")[0]] ?? Math.round(0.75 / dt);
+}

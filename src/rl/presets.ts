@@ -62,7 +62,7 @@ const presets: Record<string, Partial<PpoConfig>> = {
     totalTimesteps: 100_000,
     gamma: 0.95,
     gaeLambda: 0.95,
-    entCoef: 0.0,
+    entCoef: 0.01,
     hidden: [32, 32],
     normalizeObs: true,
     rewardScaling: true,

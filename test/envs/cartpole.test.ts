@@ -188,11 +188,26 @@ test("cartpole-pref never terminates, pays 1 only inside the thresholds and flag
     const outside = Math.abs(x) > 2.4 || Math.abs(theta) > CARTPOLE_THETA_THRESHOLD;
     assert.equal(r.info.unhealthy, outside);
     assert.ok(Math.abs(x) <= CARTPOLE_WALL);
-    assert.ok(theta >= -Math.PI && theta < Math.PI);
+    assert.ok(Math.abs(theta) <= Math.PI / 2);
     assert.ok(contains(env.observationSpace, r.obs));
     if (r.info.unhealthy) unhealthySteps++;
   }
   assert.ok(unhealthySteps > 400, `only ${unhealthySteps} unhealthy steps`);
+});
+
+test("cartpole-pref: a pole that reaches the track stays down for the rest of the episode", () => {
+  const env = new CartPoleEnv({ preferenceReady: true });
+  env.setState([0, 0, 1.56, 3]);
+  env.step([0]);
+  assert.deepEqual(env.getState().slice(2), [Math.PI / 2, 0]);
+  for (let t = 0; t < 50; t++) {
+    const r = env.step([t % 2]);
+    assert.equal(r.reward, 0);
+    assert.equal(r.info.unhealthy, true);
+    assert.equal(r.obs[2], Math.fround(Math.PI / 2));
+  }
+  env.reset(1);
+  assert.ok(Math.abs(env.getState()[2]) < 0.05, "reset stands the pole up again");
 });
 
 test("cartpole-pref wall stops the cart at x = 4.8 and zeroes its velocity", () => {

@@ -6,7 +6,6 @@ import { Rng } from "../../core/rng.ts";
 import { type BoxSpace, box, type DiscreteSpace, discrete } from "../../core/spaces.ts";
 import type { Frame } from "../../core/types.ts";
 import type { Env, EnvSpec, StepInfo, StepResult } from "../env.ts";
-import { angleNormalize } from "./pendulum.ts";
 
 const GRAVITY = 9.8;
 const MASS_CART = 1.0;
@@ -48,6 +47,8 @@ export class CartPoleEnv implements Env {
   private started = false;
   /** Standard task: the pole already fell on an earlier step (later steps earn 0, as in Gymnasium). */
   private fell = false;
+  /** Pref variant: 0 while the pole is up, ±1 once it has fallen onto the track on that side. */
+  private down = 0;
 
   constructor(options: CartPoleOptions = {}) {
     this.pref = options.preferenceReady ?? false;
@@ -59,8 +60,8 @@ export class CartPoleEnv implements Env {
       dt: TAU,
       preferenceReady: this.pref,
     };
-    // Gymnasium bounds x and θ at twice the thresholds; the pref variant wraps θ into [-π, π).
-    const thetaHigh = this.pref ? Math.PI : CARTPOLE_THETA_THRESHOLD * 2;
+    // Gymnasium bounds x and θ at twice the thresholds; in the pref variant θ stops at ±90°.
+    const thetaHigh = this.pref ? Math.PI / 2 : CARTPOLE_THETA_THRESHOLD * 2;
     const high = [CARTPOLE_X_THRESHOLD * 2, FLOAT32_MAX, thetaHigh, FLOAT32_MAX];
     this.observationSpace = box(
       high.map((h) => -h),
@@ -76,6 +77,7 @@ export class CartPoleEnv implements Env {
     this.thetaDot = this.rng.uniform(-0.05, 0.05);
     this.elapsed = 0;
     this.fell = false;
+    this.down = 0;
     this.started = true;
     return this.obs();
   }
@@ -88,6 +90,7 @@ export class CartPoleEnv implements Env {
     if (a !== 0 && a !== 1) throw new Error(`${this.spec.id}: action must be 0 or 1, got ${a}`);
 
     const force = a === 1 ? FORCE_MAG : -FORCE_MAG;
+    if (this.down !== 0) return this.stepFallen(force);
     const cosTheta = Math.cos(this.theta);
     const sinTheta = Math.sin(this.theta);
     const temp = (force + POLEMASS_LENGTH * this.thetaDot * this.thetaDot * sinTheta) / TOTAL_MASS;
@@ -110,18 +113,15 @@ export class CartPoleEnv implements Env {
     const truncated = this.elapsed >= CARTPOLE_MAX_STEPS;
 
     if (this.pref) {
-      // The physics runs on after a fall; the walls only keep the cart on screen (a crude
-      // inelastic stop: the pole feels no impulse).
-      if (this.x > CARTPOLE_WALL) {
-        this.x = CARTPOLE_WALL;
-        this.xDot = 0;
-      } else if (this.x < -CARTPOLE_WALL) {
-        this.x = -CARTPOLE_WALL;
-        this.xDot = 0;
+      // The physics runs on past 12°, so a clip shows the fall, until the pole hits the track
+      // at 90°. There it lies for the rest of the episode: a pole that could spin on through
+      // upright would let a learned reward pay for spinning instead of balancing.
+      if (Math.abs(this.theta) >= Math.PI / 2) {
+        this.down = Math.sign(this.theta);
+        this.theta = (this.down * Math.PI) / 2;
+        this.thetaDot = 0;
       }
-      this.theta = angleNormalize(this.theta);
-      const info: StepInfo = { unhealthy: outside };
-      return { obs: this.obs(), reward: outside ? 0 : 1, terminated: false, truncated, info };
+      return this.prefResult(outside, truncated);
     }
 
     // Gymnasium: reward 1 on every step up to and including the one that ends the episode.
@@ -139,6 +139,27 @@ export class CartPoleEnv implements Env {
     return [this.x, this.xDot, this.theta, this.thetaDot];
   }
 
+  /** Pref variant, pole lying on the track: only the cart moves, pushed by the force. */
+  private stepFallen(force: number): StepResult {
+    this.x = this.x + TAU * this.xDot;
+    this.xDot = this.xDot + (TAU * force) / TOTAL_MASS;
+    this.elapsed++;
+    return this.prefResult(true, this.elapsed >= CARTPOLE_MAX_STEPS);
+  }
+
+  private prefResult(outside: boolean, truncated: boolean): StepResult {
+    // The walls keep the cart on screen (a crude inelastic stop: the pole feels no impulse).
+    if (this.x > CARTPOLE_WALL) {
+      this.x = CARTPOLE_WALL;
+      this.xDot = 0;
+    } else if (this.x < -CARTPOLE_WALL) {
+      this.x = -CARTPOLE_WALL;
+      this.xDot = 0;
+    }
+    const info: StepInfo = { unhealthy: outside };
+    return { obs: this.obs(), reward: outside ? 0 : 1, terminated: false, truncated, info };
+  }
+
   /** Sets the physical state [x, ẋ, θ, θ̇] (like assigning `env.unwrapped.state` in Gymnasium). */
   setState(state: ArrayLike<number>): void {
     if (state.length !== 4) throw new Error("CartPole state is [x, xDot, theta, thetaDot]");
@@ -147,6 +168,7 @@ export class CartPoleEnv implements Env {
     this.theta = state[2];
     this.thetaDot = state[3];
     this.fell = false;
+    this.down = 0;
     this.started = true;
   }
 

@@ -1,0 +1,174 @@
+/**
+ * The MuJoCo figures (the paper's robotics results and the backflip), each run in its own
+ * process so that several can run at once on a machine with many cores:
+ *
+ *   - true-reward PPO on Hopper, HalfCheetah and Walker2d (experiments/ppo_true_reward.ts);
+ *   - the oracle teacher with 700 labels on their preference-ready variants, scored on the
+ *     standard task, as a share of that seed's true-reward return;
+ *   - `goal:backflip` with 900 labels on Hopper, scored by complete backward rotations of the
+ *     torso per 1,000-step episode.
+ *
+ * Writes experiments/results/mujoco.md and prints one JSON line per run.
+ *
+ *   node --import tsx experiments/mujoco.ts [--envs Hopper,HalfCheetah,Walker2d] [--seeds 1,2,3]
+ *     [--steps 1000000] [--parallel 2] [--skip-backflip]
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    envs: { type: "string", default: "Hopper,HalfCheetah,Walker2d" },
+    seeds: { type: "string", default: "1,2,3" },
+    steps: { type: "string", default: "1000000" },
+    parallel: { type: "string", default: String(Math.max(1, availableParallelism())) },
+    "skip-backflip": { type: "boolean", default: false },
+  },
+});
+const envs = values.envs.split(",");
+const seeds = values.seeds.split(",").map(Number);
+const steps = values.steps;
+const here = import.meta.dirname;
+const bin = join(here, "..", "bin", "backflip.js");
+const scratch = mkdtempSync(join(tmpdir(), "backflip-mujoco-"));
+
+type Job = { kind: "true" | "oracle" | "backflip"; env: string; seed: number; args: string[] };
+const jobs: Job[] = [];
+for (const env of envs) {
+  for (const seed of seeds) {
+    jobs.push({
+      kind: "true",
+      env,
+      seed,
+      args: [
+        join(here, "ppo_true_reward.ts"),
+        "--env",
+        `${env}-v5`,
+        "--seeds",
+        String(seed),
+        "--steps",
+        steps,
+        "--episodes",
+        "10",
+      ],
+    });
+    jobs.push({
+      kind: "oracle",
+      env,
+      seed,
+      args: [
+        bin,
+        "train",
+        "--env",
+        `${env}-pref-v5`,
+        "--teacher",
+        "oracle",
+        "--labels",
+        "700",
+        "--steps",
+        steps,
+      ].concat([
+        "--seed",
+        String(seed),
+        "--run",
+        join(scratch, `${env}-oracle-s${seed}`),
+        "--json",
+      ]),
+    });
+  }
+}
+if (!values["skip-backflip"]) {
+  const run = join(scratch, "backflip-s1");
+  jobs.push({
+    kind: "backflip",
+    env: "Hopper",
+    seed: 1,
+    args: [
+      bin,
+      "train",
+      "--env",
+      "Hopper-pref-v5",
+      "--teacher",
+      "goal:backflip",
+      "--labels",
+      "900",
+      "--steps",
+      steps,
+    ].concat(["--seed", "1", "--run", run, "--json"]),
+  });
+}
+
+type Result = Job & { value: number; wallSeconds: number; extra?: Record<string, unknown> };
+
+function runJob(job: Job): Promise<Result> {
+  const extraArgs = job.kind === "true" ? ["--import", "tsx"] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...extraArgs, ...job.args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("exit", async (code) => {
+      if (code !== 0)
+        return reject(new Error(`${job.kind} ${job.env} s${job.seed}: ${err.slice(-500)}`));
+      const last = JSON.parse(out.trim().split("\n").at(-1)!);
+      if (job.kind === "true")
+        return resolve({ ...job, value: last.evalMean, wallSeconds: last.wallSeconds });
+      const result: Result = { ...job, value: last.evalReturn.mean, wallSeconds: last.wallSeconds };
+      if (job.kind === "backflip") {
+        const { countBackflips } = await import("./backflip_count.ts");
+        const flips = countBackflips(last.run, 5);
+        result.value = flips.meanRotations;
+        result.extra = flips;
+      }
+      resolve(result);
+    });
+  });
+}
+
+const results: Result[] = [];
+const queue = [...jobs];
+const workers = Array.from({ length: Math.min(Number(values.parallel), jobs.length) }, async () => {
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const r = await runJob(job);
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
+});
+await Promise.all(workers);
+
+const lines = [
+  `Runs of ${Number(steps).toLocaleString("en")} env steps.`,
+  "",
+  "| task | seed | true-reward PPO | oracle, 700 labels | share |",
+  "| --- | --- | --- | --- | --- |",
+];
+for (const env of envs) {
+  for (const seed of seeds) {
+    const t = results.find((r) => r.kind === "true" && r.env === env && r.seed === seed);
+    const o = results.find((r) => r.kind === "oracle" && r.env === env && r.seed === seed);
+    const share = t && o && t.value > 0 ? `${((100 * o.value) / t.value).toFixed(0)}%` : "–";
+    lines.push(
+      `| ${env} | ${seed} | ${t?.value.toFixed(0) ?? "–"} | ${o?.value.toFixed(0) ?? "–"} | ${share} |`,
+    );
+  }
+}
+const flip = results.find((r) => r.kind === "backflip");
+if (flip) {
+  lines.push(
+    "",
+    `Backflip (Hopper, goal:backflip, 900 labels, seed 1): ${flip.value.toFixed(2)} complete backward rotations per 1,000-step episode.`,
+  );
+}
+mkdirSync(join(here, "results"), { recursive: true });
+writeFileSync(join(here, "results", "mujoco.md"), `${lines.join("\n")}\n`);
+console.log(lines.join("\n"));
