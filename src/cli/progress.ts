@@ -9,6 +9,8 @@ export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
   private nextLogAt = 0.1;
   private stopped = false;
+  private waiting = false;
+  private lastAnswered = -1;
 
   constructor(
     private readonly total: number,
@@ -36,6 +38,22 @@ export class Progress {
     else console.error(text);
   }
 
+  /**
+   * Human runs before RL starts: the bar counts the pretraining labels answered so far. The
+   * first `update` turns it back into a bar of env steps.
+   */
+  waitingForLabels(answered: number, wanted: number): void {
+    if (!this.enabled) return;
+    if (this.bar) {
+      this.bar.setTotal(wanted);
+      this.bar.update(answered, { note: "labels answered; RL starts when they are all in" });
+      this.waiting = true;
+    } else if (answered !== this.lastAnswered) {
+      console.error(`waiting for the first labels: ${answered}/${wanted} answered`);
+    }
+    this.lastAnswered = answered;
+  }
+
   update(row: MetricsRow): void {
     if (!this.enabled) return;
     const payload = {
@@ -46,6 +64,10 @@ export class Progress {
       note: "",
     };
     if (this.bar) {
+      if (this.waiting) {
+        this.bar.setTotal(this.total);
+        this.waiting = false;
+      }
       this.bar.update(Math.min(row.steps, this.total), payload);
     } else if (row.steps >= this.nextLogAt * this.total) {
       this.nextLogAt = Math.floor((row.steps / this.total) * 10 + 1) / 10;

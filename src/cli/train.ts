@@ -121,8 +121,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     loop = new PreferenceLoop(config, runDir, store, teacher, {
       onPhase: (_phase, detail) => progress.note(detail),
       onProgress: (row) => progress.update(row),
-      onWaitingForLabels: (answered, wanted) =>
-        progress.note(`waiting for the first labels: ${answered}/${wanted} answered`),
+      onWaitingForLabels: (answered, wanted) => progress.waitingForLabels(answered, wanted),
     });
     const result = await loop.run();
     progress.stop();
