@@ -48,6 +48,8 @@ export type RunResult = {
 const POOL_SIZE = 600;
 /** Clips cut from each rollout into the pool. */
 const CLIPS_PER_ROLLOUT = 120;
+/** Policy updates between checkpoints of the policy and reward model. */
+const CHECKPOINT_EVERY = 25;
 /** Steps of the live clip shown on the dashboard. */
 const LIVE_STEPS = 300;
 
@@ -138,6 +140,7 @@ export class PreferenceLoop {
       }
       last = this.record(rollout, predicted, stats);
       await this.publish(rollout, predicted);
+      if (this.agent.policyVersion % CHECKPOINT_EVERY === 0) this.save();
     }
     this.save();
     const evalReturn = this.evaluate();

@@ -51,6 +51,7 @@ export class Trainer {
   private adam: AdamState;
   private t = 0;
   private hostCache: HostParams | null = null;
+  private metricNames: string[] = [];
   private readonly config: Required<Omit<AdamConfig, "maxGradNorm">> & { maxGradNorm?: number };
   private readonly shapes: Record<string, number[]>;
   private readonly update;
@@ -71,13 +72,12 @@ export class Trainer {
       const { loss: l, metrics } = loss(p, b);
       return [l, metrics] as [JaxArray, Record<string, JaxArray>];
     };
-    const packScalars = (
-      l: JaxArray,
-      metrics: Record<string, JaxArray>,
-    ): Record<string, JaxArray> => ({
-      ...metrics,
-      [LOSS]: l,
-    });
+    // The loss and metrics leave the step as one array, so reading them costs one sync. The
+    // metric names are recorded while jit traces the step (the body runs in JS then).
+    const packScalars = (l: JaxArray, metrics: Record<string, JaxArray>): JaxArray => {
+      this.metricNames = Object.keys(metrics);
+      return np.stack([l.reshape([]), ...Object.values(metrics).map((m) => m.reshape([]))]);
+    };
 
     this.update = jit((p: ParamTree, opt: AdamState, b: BatchTree, stepSize: JaxArray) => {
       const [[l, metrics], grads] = valueAndGrad(lossForGrad, { hasAux: true })(tree.ref(p), b);
@@ -101,7 +101,7 @@ export class Trainer {
       }
       stepSize.dispose();
       return [packScalars(l, metrics as Record<string, JaxArray>), next, { m, v }] as [
-        Record<string, JaxArray>,
+        JaxArray,
         ParamTree,
         AdamState,
       ];
@@ -127,12 +127,12 @@ export class Trainer {
     this.device = next;
     this.adam = adam;
     this.hostCache = null;
-    return readScalars(scalars);
+    return this.readScalars(scalars);
   }
 
   /** The loss and metrics on `batch` without updating anything. */
   evaluate(batch: Record<string, HostTensor>): StepResult {
-    return readScalars(this.evaluateLoss(tree.ref(this.device), treeToDevice(batch)));
+    return this.readScalars(this.evaluateLoss(tree.ref(this.device), treeToDevice(batch)));
   }
 
   /** Compiles a traced inference function over these parameters: returns host outputs. */
@@ -178,23 +178,18 @@ export class Trainer {
     this.hostCache = null;
   }
 
+  private readScalars(scalars: JaxArray): StepResult {
+    const values = scalars.dataSync() as Float32Array;
+    const metrics: Record<string, number> = {};
+    this.metricNames.forEach((name, i) => {
+      metrics[name] = values[i + 1];
+    });
+    return { loss: values[0], metrics };
+  }
+
   dispose(): void {
     tree.dispose(this.device);
     tree.dispose(this.adam);
     for (const c of this.compiled) c.dispose();
   }
-}
-
-const LOSS = "__loss";
-
-/** Reads a jitted step's scalars; the first read runs the whole step, the rest are copies. */
-function readScalars(scalars: Record<string, JaxArray>): StepResult {
-  let loss = Number.NaN;
-  const metrics: Record<string, number> = {};
-  for (const [name, value] of Object.entries(scalars)) {
-    const v = (value.dataSync() as Float32Array)[0];
-    if (name === LOSS) loss = v;
-    else metrics[name] = v;
-  }
-  return { loss, metrics };
 }
