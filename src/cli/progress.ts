@@ -22,14 +22,14 @@ export class Progress {
             {
               stream: process.stderr,
               format:
-                "{bar} {percentage}% | {value}/{total} steps | {labels} labels | r̂ acc {acc} | true return {ret} | {sps} steps/s | {note}",
+                "{bar} {percentage}% | {value}/{total} {unit} | {labels} labels | r̂ acc {acc} | true return {ret} | {sps} steps/s | {note}",
               hideCursor: true,
               barsize: 24,
             },
             cliProgress.Presets.shades_classic,
           )
         : null;
-    this.bar?.start(total, 0, { labels: 0, acc: "–", ret: "–", sps: "–", note: "" });
+    this.bar?.start(total, 0, { unit: "steps", labels: 0, acc: "–", ret: "–", sps: "–", note: "" });
   }
 
   note(text: string): void {
@@ -46,7 +46,11 @@ export class Progress {
     if (!this.enabled) return;
     if (this.bar) {
       this.bar.setTotal(wanted);
-      this.bar.update(answered, { note: "labels answered; RL starts when they are all in" });
+      this.bar.update(answered, {
+        unit: "first labels",
+        labels: answered,
+        note: "answer them on the labelling page; RL starts when they are in",
+      });
       this.waiting = true;
     } else if (answered !== this.lastAnswered) {
       console.error(`waiting for the first labels: ${answered}/${wanted} answered`);
@@ -61,6 +65,7 @@ export class Progress {
       acc: row.rewardValAccuracy === null ? "–" : row.rewardValAccuracy.toFixed(2),
       ret: row.trueReturn === null ? "–" : row.trueReturn.toFixed(1),
       sps: Math.round(row.stepsPerSecond),
+      unit: "steps",
       note: "",
     };
     if (this.bar) {

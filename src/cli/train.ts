@@ -94,7 +94,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const lock = prepareRunDir(runDir);
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
-  const progress = new Progress(config.steps, !values.json);
+  let progress: Progress | null = null;
   let loop: PreferenceLoop | null = null;
   let server: ServerProcess | null = null;
   const stop = () => loop?.requestStop();
@@ -112,6 +112,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
         `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
       );
     }
+    progress = new Progress(config.steps, !values.json);
+    const bar = progress;
     const teacher = human
       ? null
       : makeTeacher(config.teacher, {
@@ -119,18 +121,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
           rng: new Rng(config.seed + 2),
         });
     loop = new PreferenceLoop(config, runDir, store, teacher, {
-      onPhase: (_phase, detail) => progress.note(detail),
-      onProgress: (row) => progress.update(row),
-      onWaitingForLabels: (answered, wanted) => progress.waitingForLabels(answered, wanted),
+      onPhase: (_phase, detail) => bar.note(detail),
+      onProgress: (row) => bar.update(row),
+      onWaitingForLabels: (answered, wanted) => bar.waitingForLabels(answered, wanted),
     });
     const result = await loop.run();
-    progress.stop();
+    bar.stop();
     report(result, runDir, Boolean(values.json));
     return 0;
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
-    progress.stop();
+    progress?.stop();
     loop?.dispose();
     await server?.stop();
     await store.close();
