@@ -2,7 +2,7 @@
  * PPO speed. Prints JSON lines:
  *   {"bench":"ppo_update", …, "samplesPerSec"}: one `update` on a 2048-sample rollout;
  *     samplesPerSec = 2048 × epochs / seconds (samples passed through a gradient step).
- *   {"bench":"env_steps_with_policy","env", …, "stepsPerSec"}: `collect` on each classic task
+ *   {"bench":"env_steps_with_policy","env", …, "stepsPerSec"}: `collect` on each classic and MuJoCo task
  *     with its preset's envs: the policy acting (host MLP), env steps, the rollout's values.
  * Run: node --import tsx bench/rl.bench.ts
  */
@@ -68,4 +68,15 @@ benchUpdate("Pendulum-v1 preset, 2048 samples", {
   nSteps: 256,
 });
 benchUpdate("MuJoCo preset (minibatch 64)", { ...mujocoPreset, numEnvs: 1, nSteps: 2048 });
-for (const id of ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0"]) benchCollect(id);
+const classic = ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0"];
+const mujoco = [
+  "Hopper",
+  "Walker2d",
+  "HalfCheetah",
+  "Swimmer",
+  "Ant",
+  "Reacher",
+  "InvertedPendulum",
+  "InvertedDoublePendulum",
+];
+for (const id of [...classic, ...mujoco.map((name) => `${name}-v5`)]) benchCollect(id);

@@ -6,7 +6,7 @@
  *   node --import tsx experiments/core_loop.ts [--only pendulum-oracle,cartpole-pref]
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -66,7 +66,12 @@ type Row = {
   labels: number;
   correlation: number | null;
 };
-const rows: Row[] = [];
+// Rows of earlier invocations are kept, so cases can be rerun one at a time (--only).
+const resultsDir = join(import.meta.dirname, "results");
+const jsonPath = join(resultsDir, "core_loop.json");
+const rows: Row[] = existsSync(jsonPath)
+  ? (JSON.parse(readFileSync(jsonPath, "utf8")) as Row[])
+  : [];
 for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
   for (const seed of seeds) {
     const run = join(scratch, `${c.name}-s${seed}`);
@@ -87,6 +92,8 @@ for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
       labels: out.labels,
       correlation: out.final?.rewardCorrelation ?? null,
     };
+    const old = rows.findIndex((r) => r.name === row.name && r.seed === row.seed);
+    if (old >= 0) rows.splice(old, 1);
     rows.push(row);
     console.log(JSON.stringify(row));
   }
@@ -98,7 +105,7 @@ const lines = [
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const c of CASES) {
-  const rs = rows.filter((r) => r.name === c.name);
+  const rs = rows.filter((r) => r.name === c.name).sort((a, b) => a.seed - b.seed);
   if (rs.length === 0) continue;
   const mean = rs.reduce((a, r) => a + r.eval, 0) / rs.length;
   const wall = rs.reduce((a, r) => a + r.wall, 0) / rs.length;
@@ -111,6 +118,7 @@ for (const c of CASES) {
     `| ${c.name} | ${c.goal} | ${cells.join(" | ")} | ${fmt(mean)}${c.pass(mean) ? "" : " ✗"} | ${fmt(wall)} | ${corr} |`,
   );
 }
-mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-writeFileSync(join(import.meta.dirname, "results", "core_loop.md"), `${lines.join("\n")}\n`);
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(jsonPath, `${JSON.stringify(rows, null, 1)}\n`);
+writeFileSync(join(resultsDir, "core_loop.md"), `${lines.join("\n")}\n`);
 console.log(lines.join("\n"));
