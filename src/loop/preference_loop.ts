@@ -75,7 +75,7 @@ export class PreferenceLoop {
   private readonly schedule: LabelSchedule;
   private readonly metrics: MetricsLog;
   private pool: Clip[] = [];
-  /** Clips this process has made, by id, so answers can be turned into pairs without reloading. */
+  /** Clips this process has asked about, by id, so answers become pairs without reloading. */
   private readonly clips = new Map<string, Clip>();
   private pairs: Labelled[] = [];
   /** Queries asked so far, for deliberate repeats to a second labeller. */
@@ -198,7 +198,6 @@ export class PreferenceLoop {
       rng: this.rng,
       maxClips: CLIPS_PER_ROLLOUT,
     });
-    for (const clip of fresh) this.clips.set(clip.id, clip);
     this.pool = [...this.pool, ...fresh].slice(-POOL_SIZE);
   }
 
@@ -210,6 +209,8 @@ export class PreferenceLoop {
     for (const q of queries) {
       clips.set(q.left.id, q.left);
       clips.set(q.right.id, q.right);
+      this.clips.set(q.left.id, q.left);
+      this.clips.set(q.right.id, q.right);
     }
     await this.store.addQueries(queries, phase);
     await this.store.setClipPredictions(
