@@ -147,26 +147,24 @@ type Flags = {
 function buildConfig(values: Flags): RunConfig {
   if (!values.env) throw new UsageError("backflip train: --env is required (see 'backflip envs')");
   if (!values.teacher)
-    throw new UsageError("backflip train: --teacher is required (oracle, noisy or goal:NAME)");
-  if (!hasEnv(values.env)) makeEnv(values.env); // throws the registry's "did you mean" error
+    throw new UsageError(
+      "backflip train: --teacher is required (human, oracle, noisy or goal:NAME)",
+    );
   const teacher = values.teacher;
   // Check the teacher name now, before any work is done.
   if (teacher !== "human") makeTeacher(teacher, teacher === "oracle" ? {} : { beta: 1 });
-  const probe = makeEnv(values.env);
+  const probe = makeEnv(values.env); // an unknown id throws the registry's "did you mean" error
   const spec = probe.spec;
   probe.close();
   const evalEnvId = standardEnvId(values.env);
-  const noisy = teacher !== "oracle" && teacher !== "human";
+  // `noisy` alone means the issue's B-Pref setting; goal teachers start noiseless.
+  const noisy = teacher === "noisy";
   return {
     envId: values.env,
     teacher,
     noise: {
-      beta: numberFlag(
-        "beta",
-        values.beta,
-        noisy && teacher === "noisy" ? 1 : Number.POSITIVE_INFINITY,
-      ),
-      mistakeProb: numberFlag("mistake", values.mistake, noisy && teacher === "noisy" ? 0.1 : 0),
+      beta: numberFlag("beta", values.beta, noisy ? 1 : Number.POSITIVE_INFINITY),
+      mistakeProb: numberFlag("mistake", values.mistake, noisy ? 0.1 : 0),
       gamma: numberFlag("myopia", values.myopia, 1),
       skipThreshold: numberFlag(
         "skip-threshold",
