@@ -3,6 +3,7 @@
  * response carries, and a bounded JSON body reader that stops at the size limit.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 
 /** A request the server refuses: sent as `{error, code}` with `status` (always 4xx or 503). */
 export class HttpError extends Error {
@@ -48,6 +49,8 @@ export class RawJson {
 }
 
 /** Sends `body` as JSON, never cached. */
+const GZIP_FROM_BYTES = 1024;
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -55,9 +58,18 @@ export function sendJson(
   headers: Record<string, string> = {},
 ): void {
   const text = body instanceof RawJson ? body.text : JSON.stringify(body);
-  const bytes = Buffer.from(text, "utf8");
+  let bytes = Buffer.from(text, "utf8");
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Vary", "Accept-Encoding");
+  // Clips are frame data: a 1.5-s Hopper pair is ~30 KB of JSON and ~8 KB gzipped.
+  if (
+    bytes.length >= GZIP_FROM_BYTES &&
+    /\bgzip\b/.test(String(res.req?.headers["accept-encoding"] ?? ""))
+  ) {
+    bytes = gzipSync(bytes, { level: 6 });
+    res.setHeader("Content-Encoding", "gzip");
+  }
   res.setHeader("Content-Length", bytes.length);
   res.setHeader("Cache-Control", "no-store");
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);

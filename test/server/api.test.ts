@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { appendFileSync, writeFileSync } from "node:fs";
+import { type IncomingHttpHeaders, request } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { gunzipSync } from "node:zlib";
 import {
   api,
+  makeClip,
   makeQuery,
   OWNER_TOKEN,
   postLarge,
@@ -602,4 +605,38 @@ test("an unexpected failure is a generic 500, and is logged", async () => {
   } finally {
     await broken.close();
   }
+});
+
+test("large JSON answers are gzipped for clients that accept it, and decode to the same data", async () => {
+  const id = `gz-${queryCounter++}`;
+  const long = {
+    id,
+    left: makeClip(`${id}-L`, 1, 200),
+    right: makeClip(`${id}-R`, 2, 200),
+    disagreement: 0,
+  };
+  await t.store.addQuery(long, "online", { createdAt: 1000 + queryCounter });
+  const get = (path: string) =>
+    new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = request(
+        new URL(path, base),
+        { headers: { authorization: `Bearer ${OWNER_TOKEN}`, "accept-encoding": "gzip" } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  const plain = await api(base, "GET", `/api/clips/${id}-L`, { token: OWNER_TOKEN });
+  assert.equal(plain.json.frames.length, 200);
+  const zipped = await get(`/api/clips/${id}-L`);
+  assert.equal(zipped.headers["content-encoding"], "gzip");
+  assert.ok(zipped.body.length < Buffer.byteLength(JSON.stringify(plain.json)) / 2);
+  assert.deepEqual(JSON.parse(gunzipSync(zipped.body).toString("utf8")), plain.json);
+  const small = await get("/api/stats");
+  assert.equal(small.headers["content-encoding"], undefined, "small answers are sent as they are");
+  assert.equal(typeof JSON.parse(small.body.toString("utf8")).answeredTotal, "number");
 });
