@@ -1,6 +1,6 @@
 /**
  * Raw env stepping speed with random actions: one env alone, and a SyncVecEnv of 16. Prints one
- * JSON line per env id (every registered id, or those named on the command line). Run:
+ * JSON line per env id (the classic ids, or those named on the command line). Run:
  *   node --import tsx bench/envs.bench.ts [id ...]
  * `stepsPerSec` and `vecStepsPerSec` both count env steps (a VecEnv step of 16 envs is 16).
  */
@@ -8,6 +8,7 @@ import { Rng } from "../src/core/rng.ts";
 import type { Space } from "../src/core/spaces.ts";
 import { flatSize } from "../src/core/spaces.ts";
 import { listEnvIds, makeEnv, makeVecEnv } from "../src/envs/index.ts";
+import { isMujocoEnvId } from "../src/envs/mujoco/index.ts";
 
 const VEC_ENVS = 16;
 const WARMUP_MS = 50;
@@ -71,7 +72,9 @@ function benchVec(id: string): number {
   return (n * VEC_ENVS) / s;
 }
 
-const ids = process.argv.length > 2 ? process.argv.slice(2) : listEnvIds();
+// MuJoCo ids have their own bench (bench/mujoco.bench.ts, against the bare physics step).
+const ids =
+  process.argv.length > 2 ? process.argv.slice(2) : listEnvIds().filter((id) => !isMujocoEnvId(id));
 for (const id of ids) {
   const stepsPerSec = Math.round(benchSingle(id));
   const vecStepsPerSec = Math.round(benchVec(id));
