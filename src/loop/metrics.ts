@@ -8,11 +8,14 @@ export type MetricsRow = {
   labels: number;
   /** Mean predicted return per episode of the latest rollout, under the current reward model. */
   predictedReturn: number;
-  /** Mean true return of episodes that finished in the latest rollout (null if none did). */
+  /**
+   * Mean true return of episodes that finished in the latest rollout (null if none did): the
+   * env's reward, or for a goal teacher the goal's score.
+   */
   trueReturn: number | null;
   /** Share of held-out labelled pairs the reward ensemble ranks correctly (null before training). */
   rewardValAccuracy: number | null;
-  /** Pearson correlation of r̂ with the true reward over the latest rollout's steps. */
+  /** Pearson correlation of r̂ with the true reward (as above) over the latest rollout's steps. */
   rewardCorrelation: number | null;
   policyEntropy: number;
   approxKl: number;

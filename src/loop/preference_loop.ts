@@ -23,6 +23,7 @@ import {
   type QueryPhase,
   type RunInfo,
 } from "../store/index.ts";
+import { type ClipScorer, getGoal } from "../teachers/index.ts";
 import { MetricsLog, type MetricsRow, meanStd, pearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
 
@@ -85,6 +86,8 @@ export class PreferenceLoop {
   private lastTrain: RewardTrainResult | null = null;
   private readonly started = performance.now();
   private stopRequested = false;
+  /** A goal teacher's measure, which the metrics report instead of the env's reward. */
+  private readonly goal: ClipScorer | null;
   /** Per-env running sums of the episode in progress: true and predicted reward. */
   private episodeTrue: Float64Array;
   private episodePred: Float64Array;
@@ -98,6 +101,9 @@ export class PreferenceLoop {
     private readonly events: LoopEvents = {},
   ) {
     this.rng = new Rng(config.seed);
+    this.goal = config.teacher.startsWith("goal:")
+      ? getGoal(config.teacher.slice("goal:".length))
+      : null;
     const ppoConfig = { ...config.ppo, totalTimesteps: config.steps };
     const numEnvs = ppoConfig.numEnvs ?? 1;
     this.venv = makeVecEnv(config.envId, numEnvs);
@@ -269,18 +275,42 @@ export class PreferenceLoop {
     return answers.length > 0;
   }
 
+  /**
+   * What the teacher judges by, per rollout step: the env's reward, or the goal's score for a
+   * goal teacher (a goal scores steps from their obs, actions and signals, so the whole
+   * rollout can be scored as one long clip).
+   */
+  private truth(rollout: Rollout): Float32Array {
+    if (!this.goal) return rollout.rewards;
+    return this.goal({
+      id: "rollout",
+      envId: rollout.envId,
+      obs: rollout.obs,
+      obsSize: rollout.obsSize,
+      actions: rollout.actions,
+      actSize: rollout.actSize,
+      rewards: rollout.rewards,
+      unhealthy: rollout.unhealthy,
+      signals: rollout.signals,
+      frames: [],
+      policyVersion: rollout.policyVersion,
+      envStep: rollout.envStepStart,
+    });
+  }
+
   private record(
     rollout: Rollout,
     predicted: Float32Array,
     stats: ReturnType<PpoAgent["update"]>,
   ): MetricsRow {
+    const truth = this.truth(rollout);
     const trueReturns: number[] = [];
     const predictedReturns: number[] = [];
     const n = rollout.numEnvs;
     for (let t = 0; t < rollout.steps; t++) {
       for (let e = 0; e < n; e++) {
         const i = t * n + e;
-        this.episodeTrue[e] += rollout.rewards[i];
+        this.episodeTrue[e] += truth[i];
         this.episodePred[e] += predicted[i];
         if (rollout.terminated[i] || rollout.truncated[i]) {
           trueReturns.push(this.episodeTrue[e]);
@@ -300,7 +330,7 @@ export class PreferenceLoop {
         this.lastTrain && Number.isFinite(this.lastTrain.valAccuracy)
           ? this.lastTrain.valAccuracy
           : null,
-      rewardCorrelation: pearson(predicted, rollout.rewards),
+      rewardCorrelation: pearson(predicted, truth),
       policyEntropy: stats.entropy,
       approxKl: stats.approxKl,
       explainedVariance: stats.explainedVariance,
