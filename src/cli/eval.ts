@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { evaluatePolicy } from "../loop/preference_loop.ts";
+import { evaluatePolicy, goalOf } from "../loop/evaluate.ts";
 import type { RunConfig } from "../loop/run_config.ts";
 import { PpoAgent } from "../rl/ppo.ts";
 import { intFlag, parseCommand, UsageError } from "./args.ts";
@@ -44,12 +44,16 @@ export async function evalCommand(argv: string[]): Promise<number> {
     values.env ?? config.evalEnvId,
     episodes,
     intFlag("seed", values.seed, 12345),
+    (() => {
+      const scorer = goalOf(config.teacher);
+      return scorer ? { name: config.teacher, scorer } : null;
+    })(),
   );
   agent.dispose();
   if (values.json) console.log(JSON.stringify({ run: runDir, ...result }));
   else
     console.log(
-      `${result.env}: return ${result.mean.toFixed(1)} ± ${result.std.toFixed(1)} over ${episodes} episodes`,
+      `${result.env}: ${result.measure} ${result.mean.toFixed(1)} ± ${result.std.toFixed(1)} over ${episodes} episodes`,
     );
   return 0;
 }

@@ -192,7 +192,8 @@ function buildConfig(values: Flags): RunConfig {
     scheduleC: 2_000_000,
     pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
     rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),
-    evalEnvId: hasEnv(evalEnvId) ? evalEnvId : values.env,
+    // A goal is judged on the env it was taught in; a task's reward on the standard task.
+    evalEnvId: teacher.startsWith("goal:") || !hasEnv(evalEnvId) ? values.env : evalEnvId,
     evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 50, 1),
     rubric: values.rubric ?? defaultRubric(values.env, teacher),
     repeatShare: numberFlag("repeat-share", values["repeat-share"], 0.1),

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import type { Clip, Query, Rollout, Teacher } from "../core/types.ts";
-import { type Env, makeEnv, makeVecEnv, type VecEnv } from "../envs/index.ts";
+import { makeEnv, makeVecEnv, type VecEnv } from "../envs/index.ts";
 import { isMujocoEnvId, sceneDescription } from "../envs/mujoco/index.ts";
 import { cutClips, LabelSchedule, makeSelector, type QuerySelector } from "../queries/index.ts";
 import { RewardEnsemble } from "../reward/index.ts";
@@ -23,7 +23,8 @@ import {
   type QueryPhase,
   type RunInfo,
 } from "../store/index.ts";
-import { type ClipScorer, getGoal } from "../teachers/index.ts";
+import type { ClipScorer } from "../teachers/index.ts";
+import { type EvalResult, evaluatePolicy, goalOf } from "./evaluate.ts";
 import { MetricsLog, type MetricsRow, meanStd, pearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
 
@@ -41,7 +42,7 @@ export type RunResult = {
   labels: number;
   seed: number;
   wallSeconds: number;
-  evalReturn: { mean: number; std: number; episodes: number; env: string };
+  evalReturn: EvalResult;
   final: MetricsRow | null;
 };
 
@@ -101,9 +102,7 @@ export class PreferenceLoop {
     private readonly events: LoopEvents = {},
   ) {
     this.rng = new Rng(config.seed);
-    this.goal = config.teacher.startsWith("goal:")
-      ? getGoal(config.teacher.slice("goal:".length))
-      : null;
+    this.goal = goalOf(config.teacher);
     const ppoConfig = { ...config.ppo, totalTimesteps: config.steps };
     const numEnvs = ppoConfig.numEnvs ?? 1;
     this.venv = makeVecEnv(config.envId, numEnvs);
@@ -403,24 +402,15 @@ export class PreferenceLoop {
     this.reward.save(rewardDir);
   }
 
-  private evaluate(): RunResult["evalReturn"] {
+  private evaluate(): EvalResult {
     return evaluatePolicy(
       this.agent,
       this.config.evalEnvId,
       this.config.evalEpisodes,
       this.config.seed + 10_000,
+      this.goal ? { name: this.config.teacher, scorer: this.goal } : null,
     );
   }
-}
-
-export function evaluatePolicy(
-  agent: PpoAgent,
-  envId: string,
-  episodes: number,
-  seed: number,
-): RunResult["evalReturn"] {
-  const { mean, std } = agent.evaluate(() => makeEnv(envId) as Env, episodes, seed);
-  return { mean, std, episodes, env: envId };
 }
 
 /** Opens a run directory for training: refuses one that another process is using. */

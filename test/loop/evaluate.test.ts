@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { makeEnv } from "../../src/envs/index.ts";
+import { evaluatePolicy } from "../../src/loop/evaluate.ts";
+import { PpoAgent } from "../../src/rl/ppo.ts";
+
+test("a goal run is evaluated by its goal's score, an ordinary run by the env's reward", () => {
+  const env = makeEnv("Pendulum-v1");
+  const agent = new PpoAgent({}, env.observationSpace, env.actionSpace, 3);
+  // A goal that pays the cosine of the pendulum's angle (obs[0]) on every step.
+  const upright = (clip: { obs: Float32Array; obsSize: number }) =>
+    Float32Array.from(
+      { length: clip.obs.length / clip.obsSize },
+      (_, t) => clip.obs[t * clip.obsSize],
+    );
+  const byGoal = evaluatePolicy(agent, "Pendulum-v1", 3, 7, {
+    name: "goal:upright",
+    scorer: upright,
+  });
+  const byReward = evaluatePolicy(agent, "Pendulum-v1", 3, 7);
+  assert.equal(byGoal.measure, "goal:upright");
+  assert.equal(byReward.measure, "env reward");
+  assert.ok(Math.abs(byGoal.mean) <= 200, "at most one point per step of a 200-step episode");
+  assert.ok(byReward.mean < 0, "Pendulum's own reward is a cost");
+  assert.notEqual(byGoal.mean, byReward.mean);
+  agent.dispose();
+});
