@@ -83,6 +83,8 @@ export class PreferenceLoop {
   /** Queries asked so far, for deliberate repeats to a second labeller. */
   private readonly askedQueries: Query[] = [];
   private answerCursor = 0;
+  /** Answers pulled from the store, "can't tell" included. */
+  private answered = 0;
   private asked = 0;
   private lastTrain: RewardTrainResult | null = null;
   private readonly started = performance.now();
@@ -186,12 +188,13 @@ export class PreferenceLoop {
     }
     await this.askFor(wanted, "pretrain");
     await this.syncAnswers();
-    while (this.pairs.length < wanted && this.teacher === null && !this.stopRequested) {
-      this.events.onWaitingForLabels?.(this.pairs.length, wanted);
+    // A person may answer "can't tell": that is an answer too, or the wait could never end.
+    while (this.answered < wanted && this.teacher === null && !this.stopRequested) {
+      this.events.onWaitingForLabels?.(this.answered, wanted);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await this.syncAnswers();
     }
-    this.events.onWaitingForLabels?.(this.pairs.length, wanted);
+    if (this.teacher === null) this.events.onWaitingForLabels?.(this.answered, wanted);
     this.lastTrain = this.reward.train(this.pairs, { steps: this.config.pretrainRewardSteps });
     // The last random-policy rollout is as good as any for the first policy update.
     this.agent.update(rollout, this.reward.predictRollout(rollout));
@@ -263,6 +266,7 @@ export class PreferenceLoop {
     const answers = await this.store.answersSince(this.answerCursor);
     for (const a of answers) {
       this.answerCursor = Math.max(this.answerCursor, a.id);
+      this.answered += 1;
       if (a.answer === "cant_tell") continue;
       const query = await this.store.getQueryRecord(a.queryId);
       if (!query) continue;
