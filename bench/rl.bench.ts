@@ -67,7 +67,13 @@ benchUpdate("Pendulum-v1 preset, 2048 samples", {
   numEnvs: 8,
   nSteps: 256,
 });
-benchUpdate("MuJoCo preset (minibatch 64)", { ...mujocoPreset, numEnvs: 1, nSteps: 2048 });
+benchUpdate("MuJoCo preset (minibatch 256)", { ...mujocoPreset, numEnvs: 1, nSteps: 2048 });
+benchUpdate("MuJoCo with 64-sample minibatches", {
+  ...mujocoPreset,
+  numEnvs: 1,
+  nSteps: 2048,
+  minibatches: 32,
+});
 const classic = ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0"];
 const mujoco = [
   "Hopper",

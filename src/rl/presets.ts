@@ -5,15 +5,18 @@
 import type { PpoConfig } from "./ppo.ts";
 
 /**
- * The MuJoCo setup of the PPO paper / CleanRL's ppo_continuous_action; the entropy bonus keeps
- * the default 0.01 (Christiano et al.). Speed: 64-sample minibatches cost about 1 s per
- * 2048-sample update here (jax-js's per-call overhead), so raise `minibatches`' size if that matters.
+ * The MuJoCo setup of the PPO paper / CleanRL's ppo_continuous_action, except for 256-sample
+ * minibatches (8 per update) instead of 64: each jitted step costs jax-js 2–3 ms whatever its
+ * size, and with 8 minibatches 1M steps took 295 s instead of 755 s on Hopper-v5 (eval 3,387
+ * against 3,077) and 290 s instead of 484 s on HalfCheetah-v5 (1,726 against 1,751), seed 1,
+ * 10 episodes. Walker2d-v5 scored 4,642 with 32 minibatches; 8 is untested there. The entropy
+ * bonus keeps the default 0.01 (Christiano et al.).
  */
 export const mujocoPreset: Partial<PpoConfig> = {
   numEnvs: 1,
   nSteps: 2048,
   epochs: 10,
-  minibatches: 32,
+  minibatches: 8,
   lr: 3e-4,
   annealLr: true,
   gamma: 0.99,
