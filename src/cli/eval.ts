@@ -44,10 +44,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     values.env ?? config.evalEnvId,
     episodes,
     intFlag("seed", values.seed, 12345),
-    (() => {
-      const scorer = goalOf(config.teacher);
-      return scorer ? { name: config.teacher, scorer } : null;
-    })(),
+    goalOf(config.teacher),
   );
   agent.dispose();
   if (values.json) console.log(JSON.stringify({ run: runDir, ...result }));

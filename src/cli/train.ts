@@ -3,18 +3,13 @@ import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import { hasEnv, makeEnv } from "../envs/index.ts";
 import { isMujocoEnvId } from "../envs/mujoco/index.ts";
-import {
-  PreferenceLoop,
-  prepareRunDir,
-  type RunResult,
-  writeConfig,
-} from "../loop/preference_loop.ts";
+import { PreferenceLoop, type RunResult, writeConfig } from "../loop/preference_loop.ts";
 import { defaultRubric } from "../loop/rubrics.ts";
 import { defaultClipSteps, type RunConfig, standardEnvId } from "../loop/run_config.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
 import { type ServerProcess, startServerProcess } from "../server/index.ts";
-import { PreferenceStore } from "../store/index.ts";
+import { acquireRunLock, PreferenceStore } from "../store/index.ts";
 import { makeTeacher } from "../teachers/index.ts";
 import { choiceFlag, intFlag, numberFlag, parseCommand, UsageError } from "./args.ts";
 import { Progress } from "./progress.ts";
@@ -92,7 +87,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `run directory '${runDir}' already holds a run; choose another --run or remove it`,
     );
   }
-  const lock = prepareRunDir(runDir);
+  const lock = acquireRunLock(runDir);
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
   let progress: Progress | null = null;
   let loop: PreferenceLoop | null = null;

@@ -1,4 +1,3 @@
-import type { Clip } from "../core/types.ts";
 import { makeEnv } from "../envs/index.ts";
 import type { PpoAgent } from "../rl/ppo.ts";
 import { type ClipScorer, getGoal } from "../teachers/index.ts";
@@ -13,9 +12,41 @@ export type EvalResult = {
   measure: string;
 };
 
+/** A goal teacher's measure, named by its teacher spec (`goal:backflip`). */
+export type Goal = { name: string; scorer: ClipScorer };
+
 /** The goal a run's teacher judged by, if it was a goal teacher. */
-export function goalOf(teacher: string): ClipScorer | null {
-  return teacher.startsWith("goal:") ? getGoal(teacher.slice("goal:".length)) : null;
+export function goalOf(teacher: string): Goal | null {
+  if (!teacher.startsWith("goal:")) return null;
+  return { name: teacher, scorer: getGoal(teacher.slice("goal:".length)) };
+}
+
+type Steps = {
+  obs: Float32Array;
+  obsSize: number;
+  actions: Float32Array;
+  actSize: number;
+  signals?: Record<string, Float32Array>;
+};
+
+/**
+ * A goal scores each step from its obs, action and signals alone, so any run of steps (a
+ * rollout, an evaluation episode) can be scored as one long clip.
+ */
+export function scoreSteps(goal: Goal, envId: string, steps: Steps): Float32Array {
+  return goal.scorer({
+    id: "steps",
+    envId,
+    obs: steps.obs,
+    obsSize: steps.obsSize,
+    actions: steps.actions,
+    actSize: steps.actSize,
+    rewards: new Float32Array(steps.obs.length / steps.obsSize),
+    signals: steps.signals,
+    frames: [],
+    policyVersion: 0,
+    envStep: 0,
+  });
 }
 
 /**
@@ -27,7 +58,7 @@ export function evaluatePolicy(
   envId: string,
   episodes: number,
   seed: number,
-  goal: { name: string; scorer: ClipScorer } | null = null,
+  goal: Goal | null = null,
 ): EvalResult {
   if (!goal) {
     const { mean, std } = agent.evaluate(() => makeEnv(envId), episodes, seed);
@@ -52,19 +83,18 @@ export function evaluatePolicy(
       obs = step.obs;
       if (step.terminated || step.truncated) break;
     }
-    const scores = goal.scorer(episodeClip(envId, obsRows, actRows, signals));
+    const scores = scoreSteps(goal, envId, episodeSteps(obsRows, actRows, signals));
     returns.push(scores.reduce((a, b) => a + b, 0));
   }
   env.close();
   return { ...meanStd(returns), episodes, env: envId, measure: goal.name };
 }
 
-function episodeClip(
-  envId: string,
+function episodeSteps(
   obsRows: Float32Array[],
   actRows: Float32Array[],
   signals: Record<string, number[]>,
-): Clip {
+): Steps {
   const flat = (rows: Float32Array[]) => {
     const out = new Float32Array(rows.length * rows[0].length);
     rows.forEach((r, i) => {
@@ -73,16 +103,10 @@ function episodeClip(
     return out;
   };
   return {
-    id: "eval",
-    envId,
     obs: flat(obsRows),
     obsSize: obsRows[0].length,
     actions: flat(actRows),
     actSize: actRows[0].length,
-    rewards: new Float32Array(obsRows.length),
     signals: Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, Float32Array.from(v)])),
-    frames: [],
-    policyVersion: 0,
-    envStep: 0,
   };
 }

@@ -4,7 +4,7 @@
  * policy on the predicted reward r̂. The store is the meeting point for answers, so synthetic
  * and human teachers look the same from here.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import type { Clip, Query, Rollout, Teacher } from "../core/types.ts";
@@ -15,7 +15,6 @@ import { RewardEnsemble } from "../reward/index.ts";
 import type { LabelledPair, RewardTrainResult } from "../reward/types.ts";
 import { PpoAgent } from "../rl/ppo.ts";
 import {
-  acquireRunLock,
   type LabellerAgreement,
   type LiveClip,
   META,
@@ -23,8 +22,7 @@ import {
   type QueryPhase,
   type RunInfo,
 } from "../store/index.ts";
-import type { ClipScorer } from "../teachers/index.ts";
-import { type EvalResult, evaluatePolicy, goalOf } from "./evaluate.ts";
+import { type EvalResult, evaluatePolicy, type Goal, goalOf, scoreSteps } from "./evaluate.ts";
 import { MetricsLog, type MetricsRow, meanStd, pearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
 
@@ -90,7 +88,7 @@ export class PreferenceLoop {
   private readonly started = performance.now();
   private stopRequested = false;
   /** A goal teacher's measure, which the metrics report instead of the env's reward. */
-  private readonly goal: ClipScorer | null;
+  private readonly goal: Goal | null;
   /** Per-env running sums of the episode in progress: true and predicted reward. */
   private episodeTrue: Float64Array;
   private episodePred: Float64Array;
@@ -217,9 +215,8 @@ export class PreferenceLoop {
     for (const q of queries) {
       clips.set(q.left.id, q.left);
       clips.set(q.right.id, q.right);
-      this.clips.set(q.left.id, q.left);
-      this.clips.set(q.right.id, q.right);
     }
+    for (const [id, clip] of clips) this.clips.set(id, clip);
     await this.store.addQueries(queries, phase);
     await this.store.setClipPredictions(
       [...clips.values()].map((clip) => ({
@@ -278,27 +275,9 @@ export class PreferenceLoop {
     return answers.length > 0;
   }
 
-  /**
-   * What the teacher judges by, per rollout step: the env's reward, or the goal's score for a
-   * goal teacher (a goal scores steps from their obs, actions and signals, so the whole
-   * rollout can be scored as one long clip).
-   */
+  /** What the teacher judges by, per rollout step: the env's reward, or a goal teacher's score. */
   private truth(rollout: Rollout): Float32Array {
-    if (!this.goal) return rollout.rewards;
-    return this.goal({
-      id: "rollout",
-      envId: rollout.envId,
-      obs: rollout.obs,
-      obsSize: rollout.obsSize,
-      actions: rollout.actions,
-      actSize: rollout.actSize,
-      rewards: rollout.rewards,
-      unhealthy: rollout.unhealthy,
-      signals: rollout.signals,
-      frames: [],
-      policyVersion: rollout.policyVersion,
-      envStep: rollout.envStepStart,
-    });
+    return this.goal ? scoreSteps(this.goal, rollout.envId, rollout) : rollout.rewards;
   }
 
   private record(
@@ -412,15 +391,9 @@ export class PreferenceLoop {
       this.config.evalEnvId,
       this.config.evalEpisodes,
       this.config.seed + 10_000,
-      this.goal ? { name: this.config.teacher, scorer: this.goal } : null,
+      this.goal,
     );
   }
-}
-
-/** Opens a run directory for training: refuses one that another process is using. */
-export function prepareRunDir(runDir: string): { release(): void } {
-  if (!existsSync(runDir)) mkdirSync(runDir, { recursive: true });
-  return acquireRunLock(runDir);
 }
 
 export function writeConfig(runDir: string, config: RunConfig): void {
