@@ -26,6 +26,7 @@ const config: RunConfig = {
   selection: "disagreement",
   clipSteps: defaultClipSteps(envId, dt, false),
   pretrainFraction: 0.25,
+  respawn: false,
   scheduleC: 2e6,
   pretrainRewardSteps: 100,
   rewardStepsPerUpdate: 4,

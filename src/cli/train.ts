@@ -30,6 +30,9 @@ const HELP = `backflip train — teach an agent from pairwise comparisons of its
   --clip-steps N      steps per clip (default: 1.5 s of simulated time for MuJoCo, as in the
                       paper; CartPole 10, Pendulum 15, MountainCar 25)
   --pretrain F        share of labels asked before RL starts (default 0.25)
+  --respawn on|off    MuJoCo tasks that can fall: a robot that leaves the healthy range
+                      starts afresh, within the same fixed-length episode (default on; off for
+                      goal teachers, whose behaviour, like a backflip, may leave it on purpose)
   --beta B            noisy teacher: rationality β (default 1)
   --mistake P         noisy teacher: probability of a flipped answer (default 0.1)
   --myopia G          noisy teacher: weight γ^(H−1−k) on step k (default 1)
@@ -53,6 +56,7 @@ const OPTIONS = {
   selection: { type: "string" },
   "clip-steps": { type: "string" },
   pretrain: { type: "string" },
+  respawn: { type: "string" },
   beta: { type: "string" },
   mistake: { type: "string" },
   myopia: { type: "string" },
@@ -184,6 +188,13 @@ function buildConfig(values: Flags): RunConfig {
       2,
     ),
     pretrainFraction: numberFlag("pretrain", values.pretrain, 0.25),
+    respawn:
+      choiceFlag(
+        "respawn",
+        values.respawn,
+        ["on", "off"] as const,
+        teacher.startsWith("goal:") ? "off" : "on",
+      ) === "on",
     scheduleC: 2_000_000,
     pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
     rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),

@@ -13,6 +13,16 @@ export type EnvSpec = {
   preferenceReady: boolean;
 };
 
+/** How an env is made, beyond its id. Envs ignore the options that do not concern them. */
+export type EnvOptions = {
+  /**
+   * Preference-ready MuJoCo tasks with a healthy range: a body that leaves it starts afresh
+   * within the episode, so that clips keep showing the robot upright. Off for behaviours that
+   * leave the healthy range on purpose (a backflip does).
+   */
+  respawn?: boolean;
+};
+
 export type StepResult = {
   obs: Float32Array;
   reward: number;

@@ -2,28 +2,27 @@
  * The table of env ids. Any module may add to it (`src/envs/index.ts` registers the classic
  * tasks on import); `makeEnv` builds a fresh env from an id.
  */
-import type { Env, VecEnv } from "./env.ts";
+import type { Env, EnvOptions, VecEnv } from "./env.ts";
 
-const factories = new Map<string, () => Env>();
-const vecFactories = new Map<string, (numEnvs: number) => VecEnv>();
+type Factory = (options: EnvOptions) => Env;
+type VecFactory = (numEnvs: number, options: EnvOptions) => VecEnv;
+
+const factories = new Map<string, Factory>();
+const vecFactories = new Map<string, VecFactory>();
 
 /**
  * Adds an env id. Registering an id twice is an error, so two modules cannot clash silently.
  * `vecFactory` is for env kinds with a faster batched implementation than one env per copy
  * (MuJoCo steps many MjData in one wasm instance).
  */
-export function registerEnv(
-  id: string,
-  factory: () => Env,
-  vecFactory?: (numEnvs: number) => VecEnv,
-): void {
+export function registerEnv(id: string, factory: Factory, vecFactory?: VecFactory): void {
   if (factories.has(id)) throw new Error(`env '${id}' is already registered`);
   factories.set(id, factory);
   if (vecFactory) vecFactories.set(id, vecFactory);
 }
 
 /** The batched factory registered for `id`, if any (see `makeVecEnv`). */
-export function vecFactoryFor(id: string): ((numEnvs: number) => VecEnv) | undefined {
+export function vecFactoryFor(id: string): VecFactory | undefined {
   return vecFactories.get(id);
 }
 
@@ -37,10 +36,10 @@ export function listEnvIds(): string[] {
 }
 
 /** A new env for `id`; an unknown id throws an Error that suggests the closest registered id. */
-export function makeEnv(id: string): Env {
+export function makeEnv(id: string, options: EnvOptions = {}): Env {
   const factory = factories.get(id);
   if (factory === undefined) throw new Error(unknownEnvMessage(id));
-  return factory();
+  return factory(options);
 }
 
 function unknownEnvMessage(id: string): string {

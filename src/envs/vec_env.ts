@@ -1,7 +1,7 @@
 /** Several envs stepped in turn on this thread, with autoreset inside `step`. */
 import { flatSize, type Space } from "../core/spaces.ts";
 import type { Frame } from "../core/types.ts";
-import type { Env, EnvSpec, StepInfo, VecEnv, VecStepResult } from "./env.ts";
+import type { Env, EnvOptions, EnvSpec, StepInfo, VecEnv, VecStepResult } from "./env.ts";
 import { makeEnv, vecFactoryFor } from "./registry.ts";
 
 /**
@@ -114,13 +114,13 @@ export class SyncVecEnv implements VecEnv {
 }
 
 /** `numEnvs` fresh envs of a registered id, stepped together. */
-export function makeVecEnv(id: string, numEnvs: number): VecEnv {
+export function makeVecEnv(id: string, numEnvs: number, options: EnvOptions = {}): VecEnv {
   if (!Number.isInteger(numEnvs) || numEnvs < 1) {
     throw new Error(`makeVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
   }
   const batched = vecFactoryFor(id);
-  if (batched) return batched(numEnvs);
+  if (batched) return batched(numEnvs, options);
   const envs: Env[] = [];
-  for (let i = 0; i < numEnvs; i++) envs.push(makeEnv(id));
+  for (let i = 0; i < numEnvs; i++) envs.push(makeEnv(id, options));
   return new SyncVecEnv(envs);
 }

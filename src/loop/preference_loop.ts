@@ -105,7 +105,7 @@ export class PreferenceLoop {
     this.goal = goalOf(config.teacher);
     const ppoConfig = { ...config.ppo, totalTimesteps: config.steps };
     const numEnvs = ppoConfig.numEnvs ?? 1;
-    this.venv = makeVecEnv(config.envId, numEnvs);
+    this.venv = makeVecEnv(config.envId, numEnvs, { respawn: config.respawn });
     this.venv.reset(config.seed);
     this.agent = new PpoAgent(
       ppoConfig,

@@ -21,6 +21,8 @@ export type RunConfig = {
   selection: Selection;
   /** Steps per clip (the paper: 1.5 s of simulated time for MuJoCo, 25 steps for arcade). */
   clipSteps: number;
+  /** MuJoCo tasks that can fall: a fallen robot starts afresh within the episode (`EnvOptions`). */
+  respawn: boolean;
   /** Share of the labels asked about random-policy clips before RL starts. */
   pretrainFraction: number;
   /** c in the label rate c / (T + c). */

@@ -23,6 +23,7 @@ function config(overrides: Partial<RunConfig>): RunConfig {
     selection: "disagreement",
     clipSteps: 30,
     pretrainFraction: 0.25,
+    respawn: false,
     scheduleC: 2e6,
     pretrainRewardSteps: 60,
     rewardStepsPerUpdate: 4,

@@ -5,11 +5,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeMujocoEnv } from "../../src/envs/mujoco/envs.ts";
-import type { MujocoEnv } from "../../src/envs/mujoco/mujoco_env.ts";
+import { type MujocoEnv, UNHEALTHY_PENALTY } from "../../src/envs/mujoco/mujoco_env.ts";
 import { clip, Rng, randomAction, type Snapshot, snapshot, sumSq } from "./helpers.ts";
 
 type Expected = { reward: number; prefReward: number; healthy: boolean; obs: number[] };
 type Worker = (pre: Snapshot, post: Snapshot, a: Float32Array) => Expected;
+
+/** Where the standard task ends, the pref variant charges a penalty per unhealthy step instead. */
+const penalty = (healthy: boolean) => (healthy ? 0 : UNHEALTHY_PENALTY);
 
 const range = (a: ArrayLike<number>, from: number, to = a.length) => Array.from(a).slice(from, to);
 
@@ -20,7 +23,7 @@ function planar(dt: number, ctrlW: number, healthy: (post: Snapshot) => boolean)
     const survive = h ? 1 : 0;
     return {
       reward: forward + survive - ctrlW * sumSq(a),
-      prefReward: forward + survive,
+      prefReward: forward + survive - penalty(h),
       healthy: h,
       obs: [...range(post.qpos, 1), ...Array.from(post.qvel, (v) => clip(v, -10, 10))],
     };
@@ -58,7 +61,7 @@ const WORKERS: Record<string, Worker> = {
     const survive = healthy ? 1 : 0;
     return {
       reward: forward + survive - 0.5 * sumSq(a) - contact,
-      prefReward: forward + survive - contact,
+      prefReward: forward + survive - contact - penalty(healthy),
       healthy,
       obs: [
         ...range(post.qpos, 2),
@@ -94,7 +97,7 @@ const WORKERS: Record<string, Worker> = {
     const healthy = Math.abs(post.qpos[1]) <= 0.2;
     return {
       reward: healthy ? 1 : 0,
-      prefReward: healthy ? 1 : 0,
+      prefReward: healthy ? 1 : -UNHEALTHY_PENALTY,
       healthy,
       obs: [...post.qpos, ...post.qvel],
     };
@@ -108,7 +111,7 @@ const WORKERS: Record<string, Worker> = {
     const q = post.qpos;
     return {
       reward: r,
-      prefReward: r,
+      prefReward: r - penalty(healthy),
       healthy,
       obs: [
         q[0],

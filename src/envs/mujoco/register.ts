@@ -9,7 +9,7 @@ import { MujocoVecEnv } from "./vec_env.ts";
 for (const id of MUJOCO_ENV_IDS) {
   registerEnv(
     id,
-    () => makeMujocoEnv(id),
-    (numEnvs) => new MujocoVecEnv(id, numEnvs),
+    (options) => makeMujocoEnv(id, options),
+    (numEnvs, options) => new MujocoVecEnv(id, numEnvs, options),
   );
 }
