@@ -1,8 +1,9 @@
 /**
- * True-reward PPO on a classic task, one JSON line per seed on stdout.
+ * True-reward PPO on any registered task, one JSON line per seed on stdout. `--respawn` makes a
+ * preference-ready MuJoCo task restart a fallen robot, as preference runs do by default.
  *
  *   node --import tsx experiments/ppo_true_reward.ts --env Pendulum-v1 --seeds 1,2,3 \
- *     [--steps 100000] [--set '{"gamma":0.95}'] [--episodes 20] [--verbose]
+ *     [--steps 100000] [--set '{"gamma":0.95}'] [--episodes 20] [--respawn] [--verbose]
  *
  * `ppoSeconds` is the time spent in collect + update (env steps with the policy acting, and the
  * jitted training); `wallSeconds` adds setup and the final evaluation; `cpuSeconds` is this
@@ -10,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
+import { standardEnvId } from "../src/loop/run_config.ts";
 import { learn, PpoAgent, type PpoConfig, ppoPreset } from "../src/rl/index.ts";
 
 const { values: args } = parseArgs({
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     set: { type: "string", default: "{}" },
     episodes: { type: "string", default: "20" },
     verbose: { type: "boolean", default: false },
+    respawn: { type: "boolean", default: false },
   },
 });
 
@@ -32,7 +35,8 @@ config.totalTimesteps = steps;
 for (const seed of args.seeds.split(",").map(Number)) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const venv = makeVecEnv(envId, config.numEnvs ?? 1);
+  const envOptions = { respawn: args.respawn };
+  const venv = makeVecEnv(envId, config.numEnvs ?? 1, envOptions);
   const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
   let ppoSeconds = 0;
   let updateSeconds = 0;
@@ -68,7 +72,17 @@ for (const seed of args.seeds.split(",").map(Number)) {
     last = performance.now();
     return undefined;
   });
-  const evaluation = agent.evaluate(() => makeEnv(envId), Number(args.episodes), 1_000_000 + seed);
+  const evaluation = agent.evaluate(
+    () => makeEnv(envId, envOptions),
+    Number(args.episodes),
+    1_000_000 + seed,
+  );
+  // A preference-ready task's policy is also scored on the standard task behind it.
+  const standardId = standardEnvId(envId);
+  const standard =
+    standardId === envId
+      ? null
+      : agent.evaluate(() => makeEnv(standardId), Number(args.episodes), 1_000_000 + seed);
   venv.close();
   agent.dispose();
   console.log(
@@ -78,6 +92,11 @@ for (const seed of args.seeds.split(",").map(Number)) {
       steps: agent.envSteps,
       evalMean: Number(evaluation.mean.toFixed(1)),
       evalStd: Number(evaluation.std.toFixed(1)),
+      ...(standard && {
+        standardEnv: standardId,
+        standardEvalMean: Number(standard.mean.toFixed(1)),
+        standardEvalStd: Number(standard.std.toFixed(1)),
+      }),
       ppoSeconds: Number(ppoSeconds.toFixed(2)),
       updateSeconds: Number(updateSeconds.toFixed(2)),
       wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)),

@@ -5,7 +5,12 @@ import { hasEnv, makeEnv } from "../envs/index.ts";
 import { isMujocoEnvId } from "../envs/mujoco/index.ts";
 import { PreferenceLoop, type RunResult, writeConfig } from "../loop/preference_loop.ts";
 import { defaultRubric } from "../loop/rubrics.ts";
-import { defaultClipSteps, type RunConfig, standardEnvId } from "../loop/run_config.ts";
+import {
+  defaultClipSteps,
+  preferenceReadyId,
+  type RunConfig,
+  standardEnvId,
+} from "../loop/run_config.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
 import { type ServerProcess, startServerProcess } from "../server/index.ts";
@@ -152,14 +157,20 @@ function buildConfig(values: Flags): RunConfig {
   const teacher = values.teacher;
   // Check the teacher name now, before any work is done.
   if (teacher !== "human") makeTeacher(teacher, teacher === "oracle" ? {} : { beta: 1 });
-  const probe = makeEnv(values.env); // an unknown id throws the registry's "did you mean" error
+  // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
+  const envId =
+    teacher.startsWith("goal:") && hasEnv(preferenceReadyId(values.env))
+      ? preferenceReadyId(values.env)
+      : values.env;
+  if (envId !== values.env) console.error(`${teacher} is taught on ${envId}, without termination`);
+  const probe = makeEnv(envId); // an unknown id throws the registry's "did you mean" error
   const spec = probe.spec;
   probe.close();
-  const evalEnvId = standardEnvId(values.env);
+  const evalEnvId = standardEnvId(envId);
   // `noisy` alone means the issue's B-Pref setting; goal teachers start noiseless.
   const noisy = teacher === "noisy";
   return {
-    envId: values.env,
+    envId,
     teacher,
     noise: {
       beta: numberFlag("beta", values.beta, noisy ? 1 : Number.POSITIVE_INFINITY),
@@ -184,7 +195,7 @@ function buildConfig(values: Flags): RunConfig {
     clipSteps: intFlag(
       "clip-steps",
       values["clip-steps"],
-      defaultClipSteps(values.env, spec.dt, isMujocoEnvId(values.env)),
+      defaultClipSteps(envId, spec.dt, isMujocoEnvId(envId)),
       2,
     ),
     pretrainFraction: numberFlag("pretrain", values.pretrain, 0.25),
@@ -199,11 +210,11 @@ function buildConfig(values: Flags): RunConfig {
     pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
     rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
-    evalEnvId: teacher.startsWith("goal:") || !hasEnv(evalEnvId) ? values.env : evalEnvId,
+    evalEnvId: teacher.startsWith("goal:") || !hasEnv(evalEnvId) ? envId : evalEnvId,
     evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 50, 1),
-    rubric: values.rubric ?? defaultRubric(values.env, teacher),
+    rubric: values.rubric ?? defaultRubric(envId, teacher),
     repeatShare: numberFlag("repeat-share", values["repeat-share"], 0.1),
-    ppo: ppoOverrides(values, ppoPreset(values.env)),
+    ppo: ppoOverrides(values, ppoPreset(envId)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { makeEnv } from "../envs/index.ts";
+import { type EnvOptions, makeEnv } from "../envs/index.ts";
 import type { PpoAgent } from "../rl/ppo.ts";
 import { type ClipScorer, getGoal } from "../teachers/index.ts";
 import { meanStd } from "./metrics.ts";
@@ -59,13 +59,14 @@ export function evaluatePolicy(
   episodes: number,
   seed: number,
   goal: Goal | null = null,
+  envOptions: EnvOptions = {},
 ): EvalResult {
   if (!goal) {
-    const { mean, std } = agent.evaluate(() => makeEnv(envId), episodes, seed);
+    const { mean, std } = agent.evaluate(() => makeEnv(envId, envOptions), episodes, seed);
     return { mean, std, episodes, env: envId, measure: "env reward" };
   }
   const returns: number[] = [];
-  const env = makeEnv(envId);
+  const env = makeEnv(envId, envOptions);
   for (let ep = 0; ep < episodes; ep++) {
     let obs = env.reset(seed + ep);
     const obsRows: Float32Array[] = [];

@@ -41,6 +41,11 @@ export type RunResult = {
   seed: number;
   wallSeconds: number;
   evalReturn: EvalResult;
+  /**
+   * The same policy on the env it was trained in, by that env's reward (the paper's measure),
+   * when that is not where `evalReturn` was measured.
+   */
+  trainingEnvReturn: EvalResult | null;
   final: MetricsRow | null;
 };
 
@@ -148,7 +153,9 @@ export class PreferenceLoop {
       if (this.agent.policyVersion % CHECKPOINT_EVERY === 0) this.save();
     }
     this.save();
-    const evalReturn = this.evaluate();
+    const evalReturn = this.evaluate(this.config.evalEnvId);
+    const trainingEnvReturn =
+      this.config.evalEnvId === this.config.envId ? null : this.evaluate(this.config.envId);
     return {
       env: this.config.envId,
       steps: this.agent.envSteps,
@@ -156,6 +163,7 @@ export class PreferenceLoop {
       seed: this.config.seed,
       wallSeconds: (performance.now() - this.started) / 1000,
       evalReturn,
+      trainingEnvReturn,
       final: last,
     };
   }
@@ -385,13 +393,14 @@ export class PreferenceLoop {
     this.reward.save(rewardDir);
   }
 
-  private evaluate(): EvalResult {
+  private evaluate(envId: string): EvalResult {
     return evaluatePolicy(
       this.agent,
-      this.config.evalEnvId,
+      envId,
       this.config.evalEpisodes,
       this.config.seed + 10_000,
       this.goal,
+      { respawn: this.config.respawn },
     );
   }
 }

@@ -41,6 +41,11 @@ export type RunConfig = {
   ppo: Partial<PpoConfig>;
 };
 
+/** The preference-ready variant of a standard id: `Hopper-v5` → `Hopper-pref-v5`. */
+export function preferenceReadyId(envId: string): string {
+  return /-pref-v\d+$/.test(envId) ? envId : envId.replace(/-(v\d+)$/, "-pref-$1");
+}
+
 /** The standard task behind a preference-ready id: `CartPole-pref-v1` → `CartPole-v1`. */
 export function standardEnvId(envId: string): string {
   return envId.replace(/-pref-(v\d+)$/, "-$1");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -63,4 +63,31 @@ test("envs lists the classic and MuJoCo tasks with their preference-ready varian
   ]) {
     assert.match(r.stdout, new RegExp(`^${id}\\b`, "m"));
   }
+});
+
+test("a goal teacher on a standard MuJoCo id is taught on its preference-ready variant", () => {
+  const run = join(mkdtempSync(join(tmpdir(), "backflip-cli-")), "run");
+  const r = backflip(
+    "train",
+    "--env",
+    "Hopper-v5",
+    "--teacher",
+    "goal:backflip",
+    "--labels",
+    "4",
+    "--steps",
+    "4096",
+    "--eval-episodes",
+    "1",
+    "--run",
+    run,
+    "--json",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /goal:backflip is taught on Hopper-pref-v5/);
+  const result = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
+  assert.equal(result.env, "Hopper-pref-v5");
+  assert.equal(result.evalReturn.env, "Hopper-pref-v5");
+  const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
+  assert.equal(config.respawn, false);
 });
