@@ -12,7 +12,8 @@
  *
  * Prints one JSON line per run and merges it into experiments/results/mujoco.json (a later
  * invocation replaces rows of the same kind, task and seed), then writes the table of all rows to
- * experiments/results/mujoco.md, so the grid can be filled in over several sittings.
+ * experiments/results/mujoco.md, so the grid can be filled in over several sittings
+ * (`--kinds none` only rewrites the table).
  *
  *   node --import tsx experiments/mujoco.ts [--envs Hopper,HalfCheetah,Walker2d] [--seeds 1,2,3]
  *     [--kinds true,oracle,backflip] [--steps 1000000] [--parallel 2]
