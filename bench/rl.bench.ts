@@ -7,6 +7,8 @@
  * Run: node --import tsx bench/rl.bench.ts
  */
 import { makeVecEnv } from "../src/envs/index.ts";
+import { MUJOCO_ENV_IDS } from "../src/envs/mujoco/index.ts";
+import { standardEnvId } from "../src/loop/run_config.ts";
 import { mujocoPreset, PpoAgent, type PpoConfig, ppoPreset } from "../src/rl/index.ts";
 
 const MEASURE_MS = 2000;
@@ -75,14 +77,5 @@ benchUpdate("MuJoCo with 64-sample minibatches", {
   minibatches: 32,
 });
 const classic = ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0"];
-const mujoco = [
-  "Hopper",
-  "Walker2d",
-  "HalfCheetah",
-  "Swimmer",
-  "Ant",
-  "Reacher",
-  "InvertedPendulum",
-  "InvertedDoublePendulum",
-];
-for (const id of [...classic, ...mujoco.map((name) => `${name}-v5`)]) benchCollect(id);
+const mujoco = MUJOCO_ENV_IDS.filter((id) => standardEnvId(id) === id);
+for (const id of [...classic, ...mujoco]) benchCollect(id);

@@ -41,87 +41,53 @@ const here = import.meta.dirname;
 const bin = join(here, "..", "bin", "backflip.js");
 const scratch = mkdtempSync(join(tmpdir(), "backflip-mujoco-"));
 
-type Job = { kind: "true" | "oracle" | "backflip"; env: string; seed: number; args: string[] };
+type Kind = "true" | "oracle" | "backflip";
+type Job = { kind: Kind; env: string; seed: number; args: string[] };
+
+/** `backflip train` of one task with one teacher, into a scratch run directory. */
+function train(env: string, teacher: string, labels: number, seed: number): string[] {
+  const run = join(scratch, `${env}-${teacher.replace(":", "_")}-s${seed}`);
+  const common = ["--labels", String(labels), "--steps", steps, "--seed", String(seed)];
+  return [bin, "train", "--env", env, "--teacher", teacher, ...common, "--run", run, "--json"];
+}
+
 const jobs: Job[] = [];
 for (const env of envs) {
   for (const seed of seeds) {
+    const trueReward = [join(here, "ppo_true_reward.ts"), "--env", `${env}-pref-v5`, "--respawn"];
     jobs.push({
       kind: "true",
       env,
       seed,
-      args: [
-        join(here, "ppo_true_reward.ts"),
-        "--env",
-        `${env}-pref-v5`,
-        "--respawn",
-        "--seeds",
-        String(seed),
-        "--steps",
-        steps,
-        "--episodes",
-        "50",
-      ],
+      args: [...trueReward, "--seeds", String(seed), "--steps", steps, "--episodes", "50"],
     });
-    jobs.push({
-      kind: "oracle",
-      env,
-      seed,
-      args: [
-        bin,
-        "train",
-        "--env",
-        `${env}-pref-v5`,
-        "--teacher",
-        "oracle",
-        "--labels",
-        "700",
-        "--steps",
-        steps,
-      ].concat([
-        "--seed",
-        String(seed),
-        "--run",
-        join(scratch, `${env}-oracle-s${seed}`),
-        "--json",
-      ]),
-    });
+    jobs.push({ kind: "oracle", env, seed, args: train(`${env}-pref-v5`, "oracle", 700, seed) });
   }
 }
-if (kinds.has("backflip")) {
-  const run = join(scratch, "backflip-s1");
-  jobs.push({
-    kind: "backflip",
-    env: "Hopper",
-    seed: 1,
-    args: [
-      bin,
-      "train",
-      "--env",
-      "Hopper-pref-v5",
-      "--teacher",
-      "goal:backflip",
-      "--labels",
-      "900",
-      "--steps",
-      steps,
-    ].concat(["--seed", "1", "--run", run, "--json"]),
-  });
-}
-
+// The issue's command: a goal on Hopper-v5 is taught on Hopper-pref-v5.
+jobs.push({
+  kind: "backflip",
+  env: "Hopper",
+  seed: 1,
+  args: train("Hopper-v5", "goal:backflip", 900, 1),
+});
 const wanted = jobs.filter((job) => kinds.has(job.kind));
 
 /** `value`: the return on the env trained in (rotations for the backflip); `standard`: on the standard task. */
-type Result = Job & {
+type Row = {
+  kind: Kind;
+  env: string;
+  seed: number;
   value: number;
   standard?: number;
   wallSeconds: number;
   extra?: Record<string, unknown>;
 };
 
-function runJob(job: Job): Promise<Result> {
+function runJob({ args, ...job }: Job): Promise<Row> {
   const extraArgs = job.kind === "true" ? ["--import", "tsx"] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...extraArgs, ...job.args], {
+    const child = spawn(process.execPath, [...extraArgs, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -140,19 +106,22 @@ function runJob(job: Job): Promise<Result> {
         const { evalMean: value, standardEvalMean: standard, wallSeconds } = last;
         return resolve({ ...job, value, standard, wallSeconds });
       }
-      const result: Result = {
+      if (job.kind === "backflip") {
+        const { countBackflips } = await import("./backflip_count.ts");
+        const flips = countBackflips(last.run, 5);
+        return resolve({
+          ...job,
+          value: flips.meanRotations,
+          wallSeconds: last.wallSeconds,
+          extra: flips,
+        });
+      }
+      resolve({
         ...job,
         value: (last.trainingEnvReturn ?? last.evalReturn).mean,
         standard: last.evalReturn.mean,
         wallSeconds: last.wallSeconds,
-      };
-      if (job.kind === "backflip") {
-        const { countBackflips } = await import("./backflip_count.ts");
-        const flips = countBackflips(last.run, 5);
-        result.value = flips.meanRotations;
-        result.extra = flips;
-      }
-      resolve(result);
+      });
     });
   });
 }
@@ -160,9 +129,8 @@ function runJob(job: Job): Promise<Result> {
 const resultsDir = join(here, "results");
 const resultsFile = join(resultsDir, "mujoco.json");
 mkdirSync(resultsDir, { recursive: true });
-type Row = Omit<Result, "args">;
 let rows: Row[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : [];
-const find = (kind: Job["kind"], env: string, seed: number) =>
+const find = (kind: Kind, env: string, seed: number) =>
   rows.find((r) => r.kind === kind && r.env === env && r.seed === seed);
 
 const queue = [...wanted];
@@ -170,7 +138,7 @@ const workers = Array.from(
   { length: Math.min(Number(values.parallel), wanted.length) },
   async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
-      const { args: _scratchPaths, ...row } = await runJob(job);
+      const row = await runJob(job);
       rows = [...rows.filter((r) => r !== find(row.kind, row.env, row.seed)), row];
       writeFileSync(resultsFile, `${JSON.stringify(rows, null, 1)}\n`);
       console.log(JSON.stringify(row));

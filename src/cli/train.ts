@@ -157,11 +157,10 @@ function buildConfig(values: Flags): RunConfig {
   const teacher = values.teacher;
   // Check the teacher name now, before any work is done.
   if (teacher !== "human") makeTeacher(teacher, teacher === "oracle" ? {} : { beta: 1 });
+  const goal = teacher.startsWith("goal:");
   // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
   const envId =
-    teacher.startsWith("goal:") && hasEnv(preferenceReadyId(values.env))
-      ? preferenceReadyId(values.env)
-      : values.env;
+    goal && hasEnv(preferenceReadyId(values.env)) ? preferenceReadyId(values.env) : values.env;
   if (envId !== values.env) console.error(`${teacher} is taught on ${envId}, without termination`);
   const probe = makeEnv(envId); // an unknown id throws the registry's "did you mean" error
   const spec = probe.spec;
@@ -200,17 +199,12 @@ function buildConfig(values: Flags): RunConfig {
     ),
     pretrainFraction: numberFlag("pretrain", values.pretrain, 0.25),
     respawn:
-      choiceFlag(
-        "respawn",
-        values.respawn,
-        ["on", "off"] as const,
-        teacher.startsWith("goal:") ? "off" : "on",
-      ) === "on",
+      choiceFlag("respawn", values.respawn, ["on", "off"] as const, goal ? "off" : "on") === "on",
     scheduleC: 2_000_000,
     pretrainRewardSteps: intFlag("pretrain-reward-steps", values["pretrain-reward-steps"], 100, 0),
     rewardStepsPerUpdate: intFlag("reward-steps", values["reward-steps"], 4, 0),
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
-    evalEnvId: teacher.startsWith("goal:") || !hasEnv(evalEnvId) ? envId : evalEnvId,
+    evalEnvId: goal || !hasEnv(evalEnvId) ? envId : evalEnvId,
     evalEpisodes: intFlag("eval-episodes", values["eval-episodes"], 50, 1),
     rubric: values.rubric ?? defaultRubric(envId, teacher),
     repeatShare: numberFlag("repeat-share", values["repeat-share"], 0.1),

@@ -48,9 +48,9 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-/** Sends `body` as JSON, never cached. */
 const GZIP_FROM_BYTES = 1024;
 
+/** Sends `body` as JSON, never cached; gzipped from GZIP_FROM_BYTES when the client accepts it. */
 export function sendJson(
   res: ServerResponse,
   status: number,

@@ -205,16 +205,16 @@ export abstract class MujocoEnv implements Env {
     h = sim.heap;
     this.lastReward = this.evaluate(h, action);
     this.lastHealthy = this.healthy;
-    if (this.preferenceReady && this.task.terminatesWhenUnhealthy && !this.healthy)
-      this.lastReward -= UNHEALTHY_PENALTY;
+    // Where the standard task ends the episode, the preference-ready one charges for it.
+    const fell = this.task.terminatesWhenUnhealthy && !this.healthy;
+    if (fell && this.preferenceReady) this.lastReward -= UNHEALTHY_PENALTY;
     this.observe(h, out, offset);
     this.elapsed++;
-    this.lastTerminated =
-      !this.preferenceReady && this.task.terminatesWhenUnhealthy && !this.healthy;
+    this.lastTerminated = fell && !this.preferenceReady;
     this.lastTruncated = this.elapsed >= this.spec.maxEpisodeSteps;
     // Respawning only after 0.5 s of falling, so that a clip shows the whole fall, failed on
     // Hopper: the learned reward paid for the fast forward fall and never saw it end.
-    if (this.respawns && !this.healthy && !this.lastTruncated) {
+    if (fell && this.respawns && !this.lastTruncated) {
       this.resetState();
       this.observe(this.sim.heap, out, offset);
     }
