@@ -1,3 +1,6 @@
+/** A generator's full state, plain JSON: the four xoshiro words and the pending spare normal. */
+export type RngState = { words: [number, number, number, number]; spareNormal: number | null };
+
 /**
  * Seeded pseudo-random numbers for everything outside jax-js (envs, sampling of clips and
  * queries, noisy teachers). xoshiro128** seeded by splitmix32: fast, and the same seed gives the
@@ -70,6 +73,34 @@ export class Rng {
     const m = Math.sqrt((-2 * Math.log(s)) / s);
     this.spareNormal = v * m;
     return u * m;
+  }
+
+  /** The full state, for checkpoints: `setState` of it continues the same stream. */
+  getState(): RngState {
+    // The xors leave some words as signed int32; the bits are what matter.
+    const words = [this.s0, this.s1, this.s2, this.s3].map((w) => w >>> 0);
+    return { words: words as RngState["words"], spareNormal: this.spareNormal };
+  }
+
+  /** Continues the stream `getState` saved. */
+  setState(state: RngState): void {
+    const { words, spareNormal } = state;
+    const valid =
+      Array.isArray(words) &&
+      words.length === 4 &&
+      words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+      words.some((w) => w !== 0) && // all-zero is xoshiro's one fixed point
+      (spareNormal === null || Number.isFinite(spareNormal));
+    if (!valid) throw new Error(`Rng.setState: not a generator state: ${JSON.stringify(state)}`);
+    [this.s0, this.s1, this.s2, this.s3] = words;
+    this.spareNormal = spareNormal;
+  }
+
+  /** A generator that continues the stream `getState` saved. */
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
   }
 
   /** A new independent generator, for handing a stream to a sub-component. */

@@ -31,6 +31,29 @@ export type StepResult = { loss: number; metrics: Record<string, number> };
 
 type AdamState = { m: ParamTree; v: ParamTree };
 
+/** Adam's state on the host: the step count and both moment estimates, per parameter. */
+export type OptimizerState = { t: number; m: HostParams; v: HostParams };
+
+/** One flat tensor set (`m.<name>`, `v.<name>`), for a safetensors file. */
+export function optimizerTensors(state: OptimizerState): HostParams {
+  const out: HostParams = {};
+  for (const [k, x] of Object.entries(state.m)) out[`m.${k}`] = x;
+  for (const [k, x] of Object.entries(state.v)) out[`v.${k}`] = x;
+  return out;
+}
+
+/** The inverse of `optimizerTensors`; the step count is stored elsewhere. */
+export function optimizerFromTensors(tensors: HostParams, t: number): OptimizerState {
+  const m: HostParams = {};
+  const v: HostParams = {};
+  for (const [key, x] of Object.entries(tensors)) {
+    if (key.startsWith("m.")) m[key.slice(2)] = x;
+    else if (key.startsWith("v.")) v[key.slice(2)] = x;
+    else throw new Error(`optimizer tensors: unexpected key '${key}' (expected m.* or v.*)`);
+  }
+  return { t, m, v };
+}
+
 function toDevice(t: HostTensor): JaxArray {
   return np.array(t.data).reshape(t.shape);
 }
@@ -155,7 +178,7 @@ export class Trainer {
     return this.hostCache;
   }
 
-  /** Replaces the parameters (for loading a checkpoint); the optimiser state starts afresh. */
+  /** Replaces the parameters (for loading a checkpoint). Adam starts afresh. */
   setParams(params: HostParams): void {
     for (const [k, shape] of Object.entries(this.shapes)) {
       const p = params[k];
@@ -176,6 +199,49 @@ export class Trainer {
     };
     this.t = 0;
     this.hostCache = null;
+  }
+
+  /** A host copy of Adam's state, for checkpoints. */
+  optimizerState(): OptimizerState {
+    const host = (moments: ParamTree): HostParams =>
+      Object.fromEntries(
+        Object.entries(moments).map(([k, x]) => [
+          k,
+          { data: x.ref.dataSync() as Float32Array, shape: [...this.shapes[k]] },
+        ]),
+      );
+    return { t: this.t, m: host(this.adam.m), v: host(this.adam.v) };
+  }
+
+  /** Restores Adam's state saved by `optimizerState` (after `setParams`, which resets it). */
+  setOptimizerState(state: OptimizerState): void {
+    if (!(Number.isInteger(state.t) && state.t >= 0)) {
+      throw new Error(`setOptimizerState: step count ${state.t} is not a non-negative integer`);
+    }
+    for (const which of ["m", "v"] as const) {
+      const given = state[which];
+      for (const [k, shape] of Object.entries(this.shapes)) {
+        const x = given[k];
+        if (
+          !x ||
+          x.shape.join() !== shape.join() ||
+          x.data.length !== x.shape.reduce((a, b) => a * b, 1)
+        ) {
+          throw new Error(
+            `setOptimizerState: '${which}.${k}' missing or has shape [${x?.shape}] instead of [${shape}]`,
+          );
+        }
+      }
+      for (const k of Object.keys(given)) {
+        if (!Object.hasOwn(this.shapes, k))
+          throw new Error(`setOptimizerState: unknown parameter '${which}.${k}'`);
+      }
+    }
+    const toTree = (host: HostParams): ParamTree =>
+      treeToDevice(Object.fromEntries(Object.keys(this.shapes).map((k) => [k, host[k]])));
+    tree.dispose(this.adam);
+    this.adam = { m: toTree(state.m), v: toTree(state.v) };
+    this.t = state.t;
   }
 
   private readScalars(scalars: JaxArray): StepResult {

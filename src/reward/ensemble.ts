@@ -9,9 +9,9 @@
  * than `vmap` here: NOTES.md); each member has its own batch and its own L2 weight, passed in
  * as data so that changing it never recompiles.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../core/rng.ts";
+import { Rng, type RngState } from "../core/rng.ts";
 import type { Space } from "../core/spaces.ts";
 import { answerTarget, type Clip, clipLength, type Rollout } from "../core/types.ts";
 import {
@@ -26,6 +26,9 @@ import {
   mlp,
   mlpHost,
   np,
+  type OptimizerState,
+  optimizerFromTensors,
+  optimizerTensors,
   saveSafetensors,
   Trainer,
 } from "../nn/index.ts";
@@ -94,6 +97,7 @@ const MIN_CHUNK = 256;
 const HOST_ROWS = 64;
 const FILE_PARAMS = "reward.safetensors";
 const FILE_STATE = "reward.json";
+const FILE_OPTIMIZER = "reward-optimizer.safetensors";
 const FORMAT = "backflip-reward-ensemble/1";
 
 type MemberNorm = { shift: number; scale: number };
@@ -106,6 +110,13 @@ type SavedState = {
   memberNorm: MemberNorm[];
   l2: number[];
   trainCalls: number;
+  /**
+   * Training state beyond the weights (absent from checkpoints written before it was saved):
+   * Adam's step count, with its moments in `reward-optimizer.safetensors`, and the minibatch
+   * generator's state.
+   */
+  adamStep?: number;
+  rng?: RngState;
 };
 
 /** One trainable pair, with the clip features it needs. */
@@ -566,10 +577,16 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     };
   }
 
-  /** Writes `reward.safetensors` (all members) and `reward.json` (statistics, L2, config). */
+  /**
+   * Writes `reward.safetensors` (all members), `reward-optimizer.safetensors` (Adam's moments,
+   * `m.<name>` and `v.<name>`) and, last, `reward.json` (config, statistics, normalisation, L2,
+   * Adam's step count, the generator's state): all the training state.
+   */
   save(dir: string): void {
     mkdirSync(dir, { recursive: true });
     saveSafetensors(join(dir, FILE_PARAMS), this.trainer.params, { format: FORMAT });
+    const optimizer = this.trainer.optimizerState();
+    saveSafetensors(join(dir, FILE_OPTIMIZER), optimizerTensors(optimizer), { format: FORMAT });
     const stats = this.featurizer.stats;
     const state: SavedState = {
       format: FORMAT,
@@ -579,6 +596,8 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
       memberNorm: this.memberNorm,
       l2: this.l2,
       trainCalls: this.trainCalls,
+      adamStep: optimizer.t,
+      rng: this.rng.getState(),
     };
     const path = join(dir, FILE_STATE);
     writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
@@ -587,14 +606,12 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
 
   /**
    * Loads what `save` wrote into this ensemble, which must have the same members, layer sizes
-   * and spaces. The Adam state starts afresh.
+   * and spaces (`fromSaved` builds one with the saved config). A checkpoint written before the
+   * optimiser and generator were saved still loads: Adam then starts afresh and the generator
+   * stays as it is.
    */
   load(dir: string): void {
-    const path = join(dir, FILE_STATE);
-    const state = JSON.parse(readFileSync(path, "utf8")) as SavedState;
-    if (state.format !== FORMAT) {
-      throw new Error(`RewardEnsemble.load: ${path} is '${state.format}', expected '${FORMAT}'`);
-    }
+    const state = readState(dir);
     const mine = `${this.config.members} members of [${this.spec.sizes}]`;
     const theirs = `${state.config.members} members of [${[state.inputSize, ...state.config.hidden, 1]}]`;
     if (mine !== theirs) {
@@ -602,7 +619,27 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
         `RewardEnsemble.load: ${dir} holds ${theirs}; this ensemble has ${mine}. Construct it with the saved config and the same spaces.`,
       );
     }
-    this.trainer.setParams(loadSafetensors(join(dir, FILE_PARAMS)).params);
+    if (
+      state.l2.length !== this.config.members ||
+      state.memberNorm.length !== this.config.members
+    ) {
+      throw new Error(`RewardEnsemble.load: ${dir} has L2 or normalisation for the wrong members`);
+    }
+    // Everything is read before anything changes, so a missing file leaves this ensemble as it was.
+    const params = loadSafetensors(join(dir, FILE_PARAMS)).params;
+    let optimizer: OptimizerState | null = null;
+    if (state.adamStep !== undefined) {
+      const path = join(dir, FILE_OPTIMIZER);
+      if (!existsSync(path)) {
+        throw new Error(
+          `RewardEnsemble.load: ${dir}/${FILE_STATE} records Adam's state but ${FILE_OPTIMIZER} is missing`,
+        );
+      }
+      optimizer = optimizerFromTensors(loadSafetensors(path).params, state.adamStep);
+    }
+    this.trainer.setParams(params);
+    if (optimizer) this.trainer.setOptimizerState(optimizer);
+    if (state.rng) this.rng.setState(state.rng);
     this.featurizer.stats = state.inputStats
       ? {
           mean: Float32Array.from(state.inputStats.mean),
@@ -615,9 +652,33 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     this.trainCalls = state.trainCalls;
   }
 
+  /**
+   * An ensemble built with the config saved in `dir` and loaded from it, for callers that do not
+   * know that config (a frozen reward model, a resumed run). The spaces must be the saved ones'.
+   */
+  static fromSaved(dir: string, observationSpace: Space, actionSpace: Space): RewardEnsemble {
+    const ensemble = new RewardEnsemble(observationSpace, actionSpace, readState(dir).config);
+    try {
+      ensemble.load(dir);
+    } catch (e) {
+      ensemble.dispose();
+      throw e;
+    }
+    return ensemble;
+  }
+
   dispose(): void {
     this.trainer.dispose();
   }
+}
+
+function readState(dir: string): SavedState {
+  const path = join(dir, FILE_STATE);
+  const state = JSON.parse(readFileSync(path, "utf8")) as SavedState;
+  if (state.format !== FORMAT) {
+    throw new Error(`RewardEnsemble.load: ${path} is '${state.format}', expected '${FORMAT}'`);
+  }
+  return state;
 }
 
 function mean_(xs: number[]): number {

@@ -6,9 +6,9 @@
  * one jitted jax-js step per minibatch (`Trainer`). `update` takes the rewards to learn from as
  * an argument, so the preference loop can train on the reward model's r̂ instead of the env's.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../core/rng.ts";
+import { Rng, type RngState } from "../core/rng.ts";
 import { flatSize, type Space } from "../core/spaces.ts";
 import type { Frame, Rollout } from "../core/types.ts";
 import type { Env, VecEnv } from "../envs/env.ts";
@@ -24,6 +24,8 @@ import {
   mlp,
   nn,
   np,
+  optimizerFromTensors,
+  optimizerTensors,
   saveSafetensors,
   Trainer,
 } from "../nn/index.ts";
@@ -264,7 +266,18 @@ type SavedAgent = {
   policyVersion: number;
   envSteps: number;
   seed: number;
+  /**
+   * Training state beyond the weights (absent from checkpoints written before it was saved):
+   * Adam's step count, with its moments in `optimizer.safetensors`, and the generators' states.
+   */
+  adamStep?: number;
+  sampleRng?: RngState;
+  shuffleRng?: RngState;
 };
+
+const FILE_POLICY = "policy.safetensors";
+const FILE_OPTIMIZER = "optimizer.safetensors";
+const FILE_AGENT = "agent.json";
 
 export class PpoAgent {
   readonly config: PpoConfig;
@@ -698,12 +711,21 @@ export class PpoAgent {
     return this.trainer.params;
   }
 
-  /** Writes `policy.safetensors` (weights) and `agent.json` (config, spaces, normaliser stats). */
+  /**
+   * Writes `policy.safetensors` (weights), `optimizer.safetensors` (Adam's moments, `m.<name>`
+   * and `v.<name>`) and, last, `agent.json` (config, spaces, normaliser statistics, Adam's step
+   * count, the sampling and shuffling generators' states): all the training state, so that a run
+   * can resume from it.
+   */
   save(dir: string): void {
     mkdirSync(dir, { recursive: true });
-    saveSafetensors(join(dir, "policy.safetensors"), this.trainer.params, {
+    saveSafetensors(join(dir, FILE_POLICY), this.trainer.params, {
       format: "backflip-ppo/1",
       policyVersion: String(this.policyVersion),
+    });
+    const optimizer = this.trainer.optimizerState();
+    saveSafetensors(join(dir, FILE_OPTIMIZER), optimizerTensors(optimizer), {
+      format: "backflip-ppo/1",
     });
     const state: SavedAgent = {
       format: "backflip-ppo/1",
@@ -715,15 +737,22 @@ export class PpoAgent {
       policyVersion: this.policyVersion,
       envSteps: this.envSteps,
       seed: this.seed,
+      adamStep: optimizer.t,
+      sampleRng: this.sampleRng.getState(),
+      shuffleRng: this.shuffleRng.getState(),
     };
-    const path = join(dir, "agent.json");
+    const path = join(dir, FILE_AGENT);
     writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
     renameSync(`${path}.tmp`, path);
   }
 
-  /** An agent from a `save` directory (the optimiser state starts afresh). */
+  /**
+   * An agent from a `save` directory, with its training state restored. A checkpoint written
+   * before the optimiser and generators were saved still loads: Adam then starts afresh and the
+   * generators start from the seed.
+   */
   static load(dir: string): PpoAgent {
-    const state = JSON.parse(readFileSync(join(dir, "agent.json"), "utf8")) as SavedAgent;
+    const state = JSON.parse(readFileSync(join(dir, FILE_AGENT), "utf8")) as SavedAgent;
     if (state.format !== "backflip-ppo/1") {
       throw new Error(
         `${dir}/agent.json is not a backflip PPO checkpoint (format ${state.format})`,
@@ -735,10 +764,27 @@ export class PpoAgent {
       spaceFromJson(state.actionSpace),
       state.seed,
     );
-    agent.trainer.setParams(loadSafetensors(join(dir, "policy.safetensors")).params);
+    try {
+      agent.trainer.setParams(loadSafetensors(join(dir, FILE_POLICY)).params);
+      if (state.adamStep !== undefined) {
+        const path = join(dir, FILE_OPTIMIZER);
+        if (!existsSync(path)) {
+          throw new Error(
+            `${dir}/agent.json records Adam's state but ${FILE_OPTIMIZER} is missing`,
+          );
+        }
+        const tensors = loadSafetensors(path).params;
+        agent.trainer.setOptimizerState(optimizerFromTensors(tensors, state.adamStep));
+      }
+      if (state.sampleRng) agent.sampleRng.setState(state.sampleRng);
+      if (state.shuffleRng) agent.shuffleRng.setState(state.shuffleRng);
+      if (state.obsRms) agent.obsRms?.setState(state.obsRms);
+      if (state.rewardScaler) agent.rewardScaler?.setState(state.rewardScaler);
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
     agent.hostNets = null;
-    if (state.obsRms) agent.obsRms?.setState(state.obsRms);
-    if (state.rewardScaler) agent.rewardScaler?.setState(state.rewardScaler);
     agent.policyVersion = state.policyVersion;
     agent.envSteps = state.envSteps;
     return agent;

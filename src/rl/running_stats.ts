@@ -52,8 +52,10 @@ export class RunningMeanStd {
 
   /** Restores statistics saved by `toJSON`. */
   setState(s: { mean: number[]; var: number[]; count: number }): void {
-    if (s.mean.length !== this.size) {
-      throw new Error(`RunningMeanStd: saved size ${s.mean.length}, expected ${this.size}`);
+    if (s.mean.length !== this.size || s.var.length !== this.size) {
+      throw new Error(
+        `RunningMeanStd: saved sizes ${s.mean.length} (mean) and ${s.var.length} (var), expected ${this.size}`,
+      );
     }
     this.mean.set(s.mean);
     this.var.set(s.var);

@@ -14,6 +14,8 @@ import {
   mlp,
   mlpHost,
   np,
+  optimizerFromTensors,
+  optimizerTensors,
   saveSafetensors,
   Trainer,
 } from "../../src/nn/index.ts";
@@ -124,4 +126,100 @@ test("a truncated safetensors file is rejected with a clear error", () => {
     () => decodeSafetensors(bytes.subarray(0, bytes.length - 4)),
     /does not match|past the end/,
   );
+});
+
+test("Adam's state leaves a trainer and returns into a fresh one, which then steps identically", () => {
+  const rng = new Rng(6);
+  const init = initMlp(spec, rng, "f");
+  const a = new Trainer(init, mseLoss, { lr: 3e-3, maxGradNorm: 0.5 });
+  for (let i = 0; i < 20; i++) a.step(regressionBatch(rng, 32));
+  const saved = a.optimizerState();
+  assert.equal(saved.t, 20);
+  assert.ok(
+    saved.m["f.0.w"].data.some((x) => x !== 0),
+    "the moments are not the initial zeros",
+  );
+
+  // Through a safetensors file, as checkpoints store it.
+  const dir = mkdtempSync(join(tmpdir(), "backflip-nn-"));
+  saveSafetensors(join(dir, "opt.safetensors"), optimizerTensors(saved));
+  const reloaded = optimizerFromTensors(loadSafetensors(join(dir, "opt.safetensors")).params, 20);
+
+  const b = new Trainer(initMlp(spec, new Rng(60), "f"), mseLoss, { lr: 3e-3, maxGradNorm: 0.5 });
+  const fresh = new Trainer(initMlp(spec, new Rng(61), "f"), mseLoss, {
+    lr: 3e-3,
+    maxGradNorm: 0.5,
+  });
+  b.setParams(a.params);
+  b.setOptimizerState(reloaded);
+  fresh.setParams(a.params); // the same weights, Adam afresh
+  assert.deepEqual(b.optimizerState(), saved);
+  for (let i = 0; i < 5; i++) {
+    const batch = regressionBatch(rng, 32);
+    a.step(batch);
+    b.step(batch);
+    fresh.step(batch);
+  }
+  let restoredGap = 0;
+  let freshGap = 0;
+  for (const k of Object.keys(a.params)) {
+    const [pa, pb, pf] = [a.params[k].data, b.params[k].data, fresh.params[k].data];
+    for (let i = 0; i < pa.length; i++) {
+      restoredGap = Math.max(restoredGap, Math.abs(pa[i] - pb[i]));
+      freshGap = Math.max(freshGap, Math.abs(pa[i] - pf[i]));
+    }
+  }
+  assert.equal(restoredGap, 0, "the restored trainer follows the original exactly");
+  assert.ok(freshGap > 1e-4, `a fresh Adam diverges (${freshGap}), so the restore mattered`);
+  // setParams still starts Adam afresh.
+  b.setParams(a.params);
+  assert.equal(b.optimizerState().t, 0);
+  assert.ok(b.optimizerState().v["f.1.w"].data.every((x) => x === 0));
+  for (const t of [a, b, fresh]) t.dispose();
+});
+
+test("setOptimizerState names the key of a wrong or missing moment, and changes nothing", () => {
+  const trainer = new Trainer(initMlp(spec, new Rng(7), "f"), mseLoss, { lr: 1e-3 });
+  trainer.step(regressionBatch(new Rng(8), 16));
+  const good = trainer.optimizerState();
+  const wrongShape = {
+    ...good,
+    v: { ...good.v, "f.1.w": { data: new Float32Array(32 * 31), shape: [32, 31] } },
+  };
+  assert.throws(
+    () => trainer.setOptimizerState(wrongShape),
+    /'v\.f\.1\.w' missing or has shape \[32,31\] instead of \[32,32\]/,
+  );
+  const { "f.0.b": _, ...withoutBias } = good.m;
+  assert.throws(
+    () => trainer.setOptimizerState({ ...good, m: withoutBias }),
+    /'m\.f\.0\.b' missing/,
+  );
+  assert.throws(
+    () => trainer.setOptimizerState({ ...good, m: { ...good.m, extra: good.m["f.0.b"] } }),
+    /unknown parameter 'm\.extra'/,
+  );
+  assert.throws(() => trainer.setOptimizerState({ ...good, t: -1 }), /step count -1/);
+  assert.deepEqual(trainer.optimizerState(), good, "a refused state leaves Adam as it was");
+  assert.throws(() => optimizerFromTensors({ w: good.m["f.0.b"] }, 1), /unexpected key 'w'/);
+  trainer.dispose();
+});
+
+test("saving and restoring Adam's state leaks no jax-js buffers", async () => {
+  const live = await liveBufferCounter();
+  const rng = new Rng(9);
+  const trainer = new Trainer(initMlp(spec, rng, "f"), mseLoss, { lr: 1e-3 });
+  const batch = regressionBatch(rng, 16);
+  trainer.step(batch);
+  trainer.setOptimizerState(trainer.optimizerState());
+  const before = live();
+  for (let i = 0; i < 50; i++) {
+    trainer.step(batch);
+    const state = trainer.optimizerState();
+    trainer.setParams(trainer.params);
+    trainer.setOptimizerState(state);
+  }
+  const after = live();
+  trainer.dispose();
+  assert.ok(after - before <= 2, `live buffers went from ${before} to ${after}`);
 });
