@@ -9,6 +9,7 @@ Usage:
   backflip eval DIR [--episodes N] [--json]
   backflip serve DIR [--port N] [--host H]
   backflip labellers add NAME DIR | list DIR
+  backflip export DIR --out FILE.jsonl
   backflip envs
 
 Run 'backflip <command> --help' for a command's options.`;
@@ -20,6 +21,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   envs: async (argv) => (await import("./envs.ts")).envsCommand(argv),
   serve: async (argv) => (await import("./serve.ts")).serveCommand(argv),
   labellers: async (argv) => (await import("./labellers.ts")).labellersCommand(argv),
+  export: async (argv) => (await import("./export.ts")).exportCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -33,6 +33,21 @@ export type StoredAnswer = Preference & { id: number; requestId: string };
 /** A trainable answer (not cant_tell) with both clips decoded, for reward training. */
 export type AnsweredPair = StoredAnswer & { left: Clip; right: Clip; phase: QueryPhase };
 
+/** Any live answer (cant_tell included) with its query's clips, phase and disagreement. */
+export type AnsweredComparison = AnsweredPair & { disagreement: number };
+
+/** An answered comparison brought in from elsewhere, for `importComparisons`. */
+export type ComparisonImport = {
+  query: Query;
+  phase: QueryPhase;
+  answer: Answer;
+  labeller: string;
+  /** Milliseconds since the epoch: when the labeller answered. */
+  time: number;
+  /** Derived from the comparison, so that importing it again is recognised. */
+  requestId: string;
+};
+
 export type QueryRecord = {
   id: string;
   leftClipId: string;
@@ -234,7 +249,81 @@ export class PreferenceStore {
 
   /** Every live, trainable answer (left, right or equal) with its two clips, in answer order. */
   async answeredPairs(): Promise<AnsweredPair[]> {
-    const rows = await this.db
+    return this.liveComparisons({ trainableOnly: true });
+  }
+
+  /**
+   * Live answers with id > `afterId` (cant_tell included) with their queries' clips, in answer
+   * order, at most `limit` of them: pages through everything labelled, e.g. for an export.
+   */
+  async answeredComparisons(
+    page: { afterId?: number; limit?: number } = {},
+  ): Promise<AnsweredComparison[]> {
+    return this.liveComparisons({ trainableOnly: false, ...page });
+  }
+
+  /**
+   * Adds answered comparisons made elsewhere, all in one transaction: each query with its clips
+   * (a clip id already stored is left as it is) and its answer, under its original labeller and
+   * time. A query already stored over the same two clips, in the same order, is reused. An
+   * answer whose requestId is stored, or whose labeller already has a live answer to the query,
+   * is skipped, so importing the same comparisons twice adds nothing.
+   */
+  async importComparisons(items: ComparisonImport[]): Promise<{ added: number; skipped: number }> {
+    for (const item of items) assertAnswer(item.answer);
+    return this.db.transaction().execute(async (trx) => {
+      let added = 0;
+      for (const item of items) {
+        const { query } = item;
+        const asked = await trx
+          .selectFrom("queries")
+          .select("id")
+          .where("left_clip", "=", query.left.id)
+          .where("right_clip", "=", query.right.id)
+          .orderBy("created_at")
+          .orderBy("id")
+          .executeTakeFirst();
+        const queryId = asked?.id ?? query.id;
+        if (!asked) await this.insertQuery(trx, query, item.phase, null);
+        const seen = await findByRequestId(trx, item.requestId);
+        const mine = await trx
+          .selectFrom("answers")
+          .select("id")
+          .where("query_id", "=", queryId)
+          .where("labeller", "=", item.labeller)
+          .where("undone_at", "is", null)
+          .executeTakeFirst();
+        if (seen || mine) continue;
+        await insertAnswer(trx, { ...item, queryId });
+        added++;
+      }
+      return { added, skipped: items.length - added };
+    });
+  }
+
+  /** The clips of `envId` recorded at any of the given trainer env steps. */
+  async clipsRecordedAt(envId: string, envSteps: number[]): Promise<Clip[]> {
+    const out: Clip[] = [];
+    const unique = [...new Set(envSteps)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("clips")
+        .selectAll()
+        .where("env_id", "=", envId)
+        .where("env_step", "in", unique.slice(i, i + 500))
+        .orderBy("id")
+        .execute();
+      for (const r of rows) out.push(rowToClip(r));
+    }
+    return out;
+  }
+
+  private async liveComparisons(options: {
+    trainableOnly: boolean;
+    afterId?: number;
+    limit?: number;
+  }): Promise<AnsweredComparison[]> {
+    let query = this.db
       .selectFrom("answers as a")
       .innerJoin("queries as q", "q.id", "a.query_id")
       .select([
@@ -247,11 +336,13 @@ export class PreferenceStore {
         "q.left_clip",
         "q.right_clip",
         "q.phase",
+        "q.disagreement",
       ])
       .where("a.undone_at", "is", null)
-      .where("a.answer", "!=", "cant_tell")
-      .orderBy("a.id")
-      .execute();
+      .where("a.id", ">", options.afterId ?? 0);
+    if (options.trainableOnly) query = query.where("a.answer", "!=", "cant_tell");
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    const rows = await query.orderBy("a.id").execute();
     const clipIds = new Set<string>();
     for (const r of rows) {
       clipIds.add(r.left_clip);
@@ -268,6 +359,7 @@ export class PreferenceStore {
       left: clips.get(r.left_clip)!,
       right: clips.get(r.right_clip)!,
       phase: r.phase,
+      disagreement: Number(r.disagreement),
     }));
   }
 

@@ -1,0 +1,60 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { exportPreferences, META, PreferenceStore, type RunInfo } from "../store/index.ts";
+import { parseCommand, UsageError } from "./args.ts";
+
+const HELP = `backflip export — write a run's answered comparisons to a file
+
+  backflip export DIR --out FILE.jsonl
+
+Every live answer (undone ones left out, "can't tell" kept) with both clips, one JSON line
+each, after a header line. The format is described in docs/preferences-format.md; another run
+of the same env can import the file.`;
+
+const OPTIONS = {
+  out: { type: "string", short: "o" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function exportCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("export", argv, OPTIONS);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`usage: backflip export DIR --out FILE.jsonl\n\n${HELP}`);
+  }
+  const dir = positionals[0];
+  const storePath = join(dir, "store.sqlite");
+  if (!existsSync(storePath)) {
+    throw new UsageError(
+      `backflip export: '${dir}' has no store.sqlite, so it is not a run directory`,
+    );
+  }
+  if (values.out === undefined || values.out === "") {
+    throw new UsageError("backflip export: say where to write with --out FILE.jsonl");
+  }
+  const out = resolve(values.out);
+  const folder = dirname(out);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UsageError(`backflip export: folder '${folder}' does not exist; create it first`);
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(`backflip export: --out '${values.out}' is a folder; name a file in it`);
+  }
+
+  const store = await PreferenceStore.open(storePath);
+  try {
+    const run = await store.getMeta<RunInfo>(META.run);
+    const envId = run?.envId ?? (await store.answeredComparisons({ limit: 1 }))[0]?.left.envId;
+    if (envId === undefined) {
+      throw new UsageError(`backflip export: '${dir}' has no answers and no run info to export`);
+    }
+    const count = await exportPreferences(store, out, { sourceRun: resolve(dir), envId });
+    console.log(`Exported ${count} answered comparison${count === 1 ? "" : "s"} to ${out}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
