@@ -1,8 +1,23 @@
 import { listEnvIds, makeEnv } from "../envs/index.ts";
-import { parseCommand } from "./args.ts";
+import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+
+const ENVS_COMMAND = defineCommand({
+  name: "envs",
+  synopsis: `backflip envs — the environments a run can train in, with their spaces and horizons
+
+A preference-ready variant (-pref-) is the paper's edit: a fixed horizon, no early
+termination, no control cost.`,
+  options: { json: { kind: "boolean", help: "one JSON line per env" } },
+});
 
 export async function envsCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommand("envs", argv, { json: { type: "boolean" } });
+  const { values, positionals } = parseOptions(ENVS_COMMAND, argv);
+  if (values.help) {
+    console.log(formatHelp(ENVS_COMMAND));
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`backflip envs: unexpected argument '${positionals[0]}'`);
   const rows = listEnvIds().map((id) => {
     const env = makeEnv(id);
     const { spec, observationSpace, actionSpace } = env;

@@ -1,27 +1,31 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { hasEnv, makeEnv } from "../envs/index.ts";
 import { evaluatePolicy, goalOf } from "../loop/evaluate.ts";
-import type { RunConfig } from "../loop/run_config.ts";
+import { readRunConfig } from "../loop/run_config.ts";
 import { PpoAgent } from "../rl/ppo.ts";
-import { intFlag, parseCommand, UsageError } from "./args.ts";
+import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
-const HELP = `backflip eval DIR — run a trained policy on the true reward
-
-  --episodes N   episodes (default 10)
-  --seed N       seed of the first episode (default 12345)
-  --env ID       evaluate on another env (default: the standard task of the run's env)
-  --json         print one JSON line`;
+const EVAL_COMMAND = defineCommand({
+  name: "eval",
+  synopsis: `backflip eval DIR — run a trained policy on the true reward (or its goal's measure)`,
+  options: {
+    episodes: { kind: "int", value: "N", default: 10, min: 1, help: "episodes" },
+    seed: { kind: "int", value: "N", default: 12_345, min: 0, help: "seed of the first episode" },
+    env: {
+      kind: "string",
+      value: "ID",
+      defaultText: "the run's evalEnvId, the standard task behind its env",
+      help: "evaluate on another env",
+    },
+    json: { kind: "boolean", help: "print one JSON line" },
+  },
+});
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand("eval", argv, {
-    episodes: { type: "string" },
-    seed: { type: "string" },
-    env: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parseOptions(EVAL_COMMAND, argv);
   if (values.help) {
-    console.log(HELP);
+    console.log(formatHelp(EVAL_COMMAND));
     return 0;
   }
   const [runDir, ...extra] = positionals;
@@ -31,19 +35,26 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const configPath = join(runDir, "config.json");
   if (!existsSync(configPath))
     throw new UsageError(`backflip eval: '${runDir}' is not a run directory (no config.json)`);
+  const config = readRunConfig(runDir);
   if (!existsSync(join(runDir, "policy"))) {
     throw new UsageError(
       `backflip eval: '${runDir}' has no saved policy yet; has its training finished?`,
     );
   }
-  const config = JSON.parse(readFileSync(configPath, "utf8")) as RunConfig;
+  if (values.env !== undefined && !hasEnv(values.env)) {
+    try {
+      makeEnv(values.env).close();
+    } catch (error) {
+      throw new UsageError(`backflip eval: --env: ${(error as Error).message}`);
+    }
+  }
   const agent = PpoAgent.load(join(runDir, "policy"));
-  const episodes = intFlag("episodes", values.episodes, 10, 1);
+  const episodes = values.episodes;
   const result = evaluatePolicy(
     agent,
     values.env ?? config.evalEnvId,
     episodes,
-    intFlag("seed", values.seed, 12345),
+    values.seed,
     goalOf(config.teacher),
   );
   agent.dispose();

@@ -1,26 +1,27 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabellerExistsError, PreferenceStore } from "../store/index.ts";
-import { parseCommand, UsageError } from "./args.ts";
+import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
-const HELP = `backflip labellers — who may answer a run's queries
+const LABELLERS_COMMAND = defineCommand({
+  name: "labellers",
+  synopsis: `backflip labellers — who may answer a run's queries
 
   backflip labellers add NAME DIR   make a labeller and print their token (shown once only)
-  backflip labellers list DIR       each labeller with their answer count
-
-A labeller opens the page at the URL 'backflip serve' prints, with '#token=<their token>' in
-place of the owner's token.`;
-
-const OPTIONS = { help: { type: "boolean", short: "h" } } as const;
+  backflip labellers list DIR       each labeller with their answer count`,
+  options: {},
+  notes: `A labeller opens the page at the URL 'backflip serve' prints, with '#token=<their token>' in
+place of the owner's token.`,
+});
 
 /** The owner labels under this name; no labeller may take it. */
 const RESERVED = "owner";
 
 export async function labellersCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand("labellers", argv, OPTIONS);
+  const { values, positionals } = parseOptions(LABELLERS_COMMAND, argv);
   const [action, ...rest] = positionals;
   if (values.help || action === undefined) {
-    console.log(HELP);
+    console.log(formatHelp(LABELLERS_COMMAND));
     return action === undefined && !values.help ? 2 : 0;
   }
   if (action === "add") {

@@ -3,14 +3,19 @@ import { UsageError } from "./args.ts";
 
 const USAGE = `backflip — teach an agent by comparing clips of its behaviour
 
+The main job: you compare pairs of clips in the browser, and the agent learns what you prefer:
+  backflip train --env ID --teacher human [--labels N] [--steps N] [--pace wait|free]
+
 Usage:
-  backflip train --env <id> --teacher <oracle|noisy|goal:NAME> [--labels N] [--steps N]
-                 [--seed N] [--run DIR] [--selection disagreement|random] [--json]
+  backflip train --env ID --teacher human|oracle|noisy|goal:NAME [--labels N] [--steps N]
+                 [--seed N] [--run DIR] [--preferences FILE_OR_RUN_DIR] [--json]
+  backflip train --env ID --reward-model RUN_DIR [--steps N]    a new policy on a saved reward model
+  backflip resume DIR [--steps N] [--json]        carry on a run from its last checkpoint
   backflip eval DIR [--episodes N] [--json]
+  backflip export DIR --out FILE.jsonl            a run's answered comparisons, for another run
   backflip serve DIR [--port N] [--host H]
   backflip labellers add NAME DIR | list DIR
-  backflip export DIR --out FILE.jsonl
-  backflip envs
+  backflip envs [--json]
 
 Run 'backflip <command> --help' for a command's options.`;
 

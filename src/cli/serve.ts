@@ -1,31 +1,38 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { isIP } from "node:net";
 import { join } from "node:path";
 import { OWNER_TOKEN_ENV, SERVE_CHILD_ENV } from "../server/process.ts";
 import { createServer } from "../server/server.ts";
 import { PreferenceStore } from "../store/index.ts";
-import { intFlag, parseCommand, UsageError } from "./args.ts";
+import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
-const HELP = `backflip serve DIR — serve the labelling page and dashboard of a run
-
-  --port N     port to listen on (default 0: any free port)
-  --host H     address to bind (default 127.0.0.1). Anything but a loopback address makes the
-               page reachable from other machines, over plain HTTP.
-
-Prints the page's URL with a fresh owner token, then serves until Ctrl-C. Give other people
-their own tokens with 'backflip labellers add NAME DIR'.`;
-
-const OPTIONS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+const SERVE_COMMAND = defineCommand({
+  name: "serve",
+  synopsis: "backflip serve DIR — serve the labelling page and dashboard of a run",
+  options: {
+    port: {
+      kind: "int",
+      value: "N",
+      default: 0,
+      min: 0,
+      max: 65_535,
+      help: "port to listen on (0: any free port)",
+    },
+    host: {
+      kind: "string",
+      value: "H",
+      default: "127.0.0.1",
+      help: "address to bind. Anything but a loopback address makes the page reachable from other machines, over plain HTTP.",
+    },
+  },
+  notes: `Prints the page's URL with a fresh owner token, then serves until Ctrl-C. Give other people
+their own tokens with 'backflip labellers add NAME DIR'.`,
+});
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand("serve", argv, OPTIONS);
+  const { values, positionals } = parseOptions(SERVE_COMMAND, argv);
   if (values.help) {
-    console.log(HELP);
+    console.log(formatHelp(SERVE_COMMAND));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -34,12 +41,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     );
   }
   const runDir = positionals[0];
-  const port = intFlag("port", values.port, 0);
-  if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const host = values.host ?? "127.0.0.1";
-  if (host !== "localhost" && isIP(host) === 0) {
-    throw new UsageError(`--host must be an IP address or localhost, got '${host}'`);
-  }
+  const { port, host } = values;
+  checkHost("serve", "host", host);
   requireRunDir(runDir);
 
   // A parent (train --teacher human) hands its token in; otherwise make a fresh one.

@@ -1,0 +1,379 @@
+/**
+ * `backflip train`'s options, once: the table below gives the parser, `--help` and the typed
+ * values, and `buildConfig` turns those values into a checked RunConfig without touching the
+ * disk beyond looking at paths, so that nothing is written before every flag is known good.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { hasEnv, makeEnv } from "../envs/index.ts";
+import { isMujocoEnvId } from "../envs/mujoco/index.ts";
+import { defaultRubric } from "../loop/rubrics.ts";
+import {
+  defaultClipSteps,
+  describeConfigIssues,
+  NO_TEACHER,
+  preferenceReadyId,
+  type RunConfig,
+  runConfigSchema,
+  standardEnvId,
+} from "../loop/run_config.ts";
+import type { PpoConfig } from "../rl/ppo.ts";
+import { ppoPreset } from "../rl/presets.ts";
+import { makeTeacher } from "../teachers/index.ts";
+import {
+  checkHost,
+  defineCommand,
+  type OptionSpec,
+  type ParsedOptions,
+  UsageError,
+} from "./args.ts";
+
+/**
+ * Groups: `teacher` options mean nothing without a teacher (refused with --reward-model),
+ * `human` ones only with --teacher human, `noise` ones only with noisy and goal teachers.
+ */
+export const TRAIN_COMMAND = defineCommand({
+  name: "train",
+  synopsis: `backflip train — teach an agent from pairwise comparisons of its clips
+
+Usage:
+  backflip train --env ID --teacher human [options]      you compare clips in the browser
+  backflip train --env ID --teacher oracle|noisy|goal:NAME [options]   a simulated teacher
+  backflip train --env ID --reward-model RUN_DIR [options]   a fresh policy on a saved reward model`,
+  options: {
+    env: {
+      kind: "string",
+      value: "ID",
+      required: true,
+      field: "envId",
+      help: "environment (see 'backflip envs')",
+    },
+    teacher: {
+      kind: "string",
+      value: "NAME",
+      required: "unless --reward-model",
+      field: "teacher",
+      group: "teacher",
+      help: "human (you label clips in the browser) | oracle | noisy | goal:NAME",
+    },
+    "reward-model": {
+      kind: "string",
+      value: "RUN_DIR",
+      defaultText: "none",
+      help: "train a fresh policy on that run's saved reward model (RUN_DIR/reward), frozen: no teacher, no labels, no queries",
+    },
+    preferences: {
+      kind: "string",
+      value: "FILE_OR_RUN_DIR",
+      defaultText: "none",
+      group: "teacher",
+      help: "start with the comparisons exported from another run ('backflip export'), or that run's directory",
+    },
+    labels: {
+      kind: "int",
+      value: "N",
+      default: 500,
+      field: "labels",
+      group: "teacher",
+      help: "labels over the whole run",
+    },
+    steps: { kind: "int", value: "N", default: 100_000, field: "steps", help: "environment steps" },
+    seed: { kind: "int", value: "N", default: 1, field: "seed", help: "random seed" },
+    run: {
+      kind: "string",
+      value: "DIR",
+      defaultText: "runs/<env>-<teacher>-s<seed>-<time>",
+      help: "run directory",
+    },
+    selection: {
+      kind: "choice",
+      choices: ["disagreement", "random"],
+      default: "disagreement",
+      field: "selection",
+      group: "teacher",
+      help: "how the pairs to ask about are chosen: where the reward models disagree most, or at random",
+    },
+    "clip-steps": {
+      kind: "int",
+      value: "N",
+      defaultText:
+        "1.5 s of simulated time for MuJoCo, as in the paper; CartPole 10, Pendulum 15, MountainCar 25",
+      field: "clipSteps",
+      help: "steps per clip",
+    },
+    pretrain: {
+      kind: "number",
+      value: "F",
+      default: 0.25,
+      field: "pretrainFraction",
+      group: "teacher",
+      help: "share of labels asked before RL starts",
+    },
+    respawn: {
+      kind: "choice",
+      choices: ["on", "off"],
+      defaultText:
+        "on; off for goal teachers, whose behaviour, like a backflip, may leave the healthy range on purpose",
+      field: "respawn",
+      help: "MuJoCo tasks that can fall: a robot that leaves the healthy range starts afresh, within the same fixed-length episode",
+    },
+    pace: {
+      kind: "choice",
+      choices: ["wait", "free"],
+      defaultText: "wait for --teacher human, free otherwise",
+      field: "pace",
+      group: "human",
+      help: "human teacher: wait: training pauses when answers fall behind the label schedule; free: never wait (for labelling in bursts)",
+    },
+    rubric: {
+      kind: "string",
+      value: "TEXT",
+      defaultText: "the task's or the goal's standard instructions",
+      field: "rubric",
+      group: "human",
+      help: "human teacher: the instructions shown beside the clips",
+    },
+    port: {
+      kind: "int",
+      value: "N",
+      min: 0,
+      max: 65_535,
+      defaultText: "a free one",
+      group: "human",
+      help: "human teacher: port of the labelling page",
+    },
+    host: {
+      kind: "string",
+      value: "H",
+      default: "127.0.0.1",
+      group: "human",
+      help: "human teacher: address to bind the labelling page to",
+    },
+    "repeat-share": {
+      kind: "number",
+      value: "F",
+      default: 0.1,
+      field: "repeatShare",
+      group: "human",
+      help: "human teacher: share of queries asked twice, of two labellers",
+    },
+    beta: {
+      kind: "number",
+      value: "B",
+      defaultText: "1 for noisy; Infinity, no noise, for goal teachers",
+      field: "noise.beta",
+      group: "noise",
+      help: "noisy and goal teachers: rationality β",
+    },
+    mistake: {
+      kind: "number",
+      value: "P",
+      defaultText: "0.1 for noisy, 0 for goal teachers",
+      field: "noise.mistakeProb",
+      group: "noise",
+      help: "noisy and goal teachers: probability of a flipped answer",
+    },
+    myopia: {
+      kind: "number",
+      value: "G",
+      default: 1,
+      field: "noise.gamma",
+      group: "noise",
+      help: "noisy and goal teachers: weight γ^(H−1−k) on step k",
+    },
+    "skip-threshold": {
+      kind: "number",
+      value: "R",
+      default: Number.NEGATIVE_INFINITY,
+      field: "noise.skipThreshold",
+      group: "noise",
+      help: "noisy and goal teachers: cant_tell when both clips' returns are below R (may be negative)",
+    },
+    "equal-threshold": {
+      kind: "number",
+      value: "R",
+      default: 0,
+      field: "noise.equalThreshold",
+      group: "noise",
+      help: "noisy and goal teachers: equal when the returns differ by at most R",
+    },
+    "eval-episodes": {
+      kind: "int",
+      value: "N",
+      default: 50,
+      field: "evalEpisodes",
+      help: "episodes of the final evaluation",
+    },
+    gamma: {
+      kind: "number",
+      value: "G",
+      defaultText: "the task's preset",
+      field: "ppo.gamma",
+      help: "PPO discount γ",
+    },
+    lambda: {
+      kind: "number",
+      value: "L",
+      defaultText: "the task's preset",
+      field: "ppo.gaeLambda",
+      help: "PPO's GAE λ",
+    },
+    "ent-coef": {
+      kind: "number",
+      value: "C",
+      defaultText: "the task's preset",
+      field: "ppo.entCoef",
+      help: "PPO entropy bonus",
+    },
+    "reward-steps": {
+      kind: "int",
+      value: "N",
+      default: 4,
+      field: "rewardStepsPerUpdate",
+      group: "teacher",
+      help: "reward-model Adam steps after each policy update with new labels",
+    },
+    "pretrain-reward-steps": {
+      kind: "int",
+      value: "N",
+      default: 100,
+      field: "pretrainRewardSteps",
+      group: "teacher",
+      help: "reward-model Adam steps before RL starts",
+    },
+    json: { kind: "boolean", help: "print one JSON line with the result at the end" },
+  },
+});
+
+type TrainTable = typeof TRAIN_COMMAND.options;
+export type TrainArgs = Pick<ParsedOptions<TrainTable>, "values" | "given">;
+export type TrainValues = TrainArgs["values"];
+
+const usage = (message: string) => new UsageError(`backflip train: ${message}`);
+
+/**
+ * The run's config from train's flags, checked in full (flags that go together, the env, the
+ * teacher, the paths named, every value's range): it throws a UsageError on anything wrong, and
+ * writes nothing, so a bad flag leaves no run behind.
+ */
+export function buildConfig({ values, given }: TrainArgs): RunConfig {
+  const rewardModel = values["reward-model"];
+  if (rewardModel !== undefined) {
+    refuseGroup(
+      given,
+      "teacher",
+      "meaningless with --reward-model, which trains on a frozen reward model and asks no questions",
+    );
+    checkRewardModel(rewardModel);
+  } else if (values.teacher === undefined) {
+    throw usage(
+      "--teacher is required: human (you label clips in the browser), oracle, noisy or goal:NAME; or give --reward-model RUN_DIR",
+    );
+  }
+  if (values.env === undefined) throw usage("--env is required (see 'backflip envs')");
+  const teacher = values.teacher ?? NO_TEACHER;
+  const goal = teacher.startsWith("goal:");
+  const noisy = teacher === "noisy";
+  if (rewardModel === undefined && teacher !== "human") {
+    try {
+      makeTeacher(teacher); // checks the name, and a goal's
+    } catch (error) {
+      const human = goal ? "" : "; or human, to label the clips yourself";
+      throw usage(`--teacher: ${(error as Error).message}${human}`);
+    }
+  }
+  if (teacher !== "human") refuseGroup(given, "human", "for --teacher human only");
+  if (!noisy && !goal) refuseGroup(given, "noise", "for --teacher noisy or goal:NAME only");
+  if (values.preferences !== undefined) checkPreferences(values.preferences);
+  if (values.host !== undefined) checkHost("train", "host", values.host);
+
+  // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
+  const envId =
+    goal && hasEnv(preferenceReadyId(values.env)) ? preferenceReadyId(values.env) : values.env;
+  let dt: number;
+  try {
+    const probe = makeEnv(envId);
+    dt = probe.spec.dt;
+    probe.close();
+  } catch (error) {
+    throw usage(`--env: ${(error as Error).message}`); // the registry suggests the nearest id
+  }
+  const evalEnvId = standardEnvId(envId);
+  const config = {
+    envId,
+    teacher,
+    // `noisy` alone means the issue's B-Pref setting; goal teachers start noiseless.
+    noise: {
+      beta: values.beta ?? (noisy ? 1 : Number.POSITIVE_INFINITY),
+      mistakeProb: values.mistake ?? (noisy ? 0.1 : 0),
+      gamma: values.myopia,
+      skipThreshold: values["skip-threshold"],
+      equalThreshold: values["equal-threshold"],
+    },
+    labels: rewardModel === undefined ? values.labels : 0,
+    steps: values.steps,
+    seed: values.seed,
+    selection: values.selection,
+    clipSteps: values["clip-steps"] ?? defaultClipSteps(envId, dt, isMujocoEnvId(envId)),
+    pretrainFraction: values.pretrain,
+    respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
+    scheduleC: 2_000_000,
+    pretrainRewardSteps: values["pretrain-reward-steps"],
+    rewardStepsPerUpdate: values["reward-steps"],
+    // A goal is judged on the env it was taught in; a task's reward on the standard task.
+    evalEnvId: goal || !hasEnv(evalEnvId) ? envId : evalEnvId,
+    evalEpisodes: values["eval-episodes"],
+    rubric: values.rubric ?? defaultRubric(envId, teacher),
+    repeatShare: values["repeat-share"],
+    ppo: ppoOverrides(values, ppoPreset(envId)),
+    pace: values.pace, // absent: the schema's default for the teacher
+    preferences: values.preferences === undefined ? null : resolve(values.preferences),
+    rewardModel: rewardModel === undefined ? null : resolve(rewardModel),
+  };
+  const checked = runConfigSchema.safeParse(config, { reportInput: true });
+  if (!checked.success) throw usage(describeConfigIssues(checked.error.issues, flagOfField));
+  return checked.data;
+}
+
+function ppoOverrides(values: TrainValues, preset: Partial<PpoConfig>): Partial<PpoConfig> {
+  const ppo = { ...preset };
+  if (values.gamma !== undefined) ppo.gamma = values.gamma;
+  if (values.lambda !== undefined) ppo.gaeLambda = values.lambda;
+  if (values["ent-coef"] !== undefined) ppo.entCoef = values["ent-coef"];
+  return ppo;
+}
+
+/** Refuses the flags given of a group: "--labels, --teacher are meaningless with …". */
+function refuseGroup(given: TrainArgs["given"], group: string, why: string): void {
+  const options: Record<string, OptionSpec> = TRAIN_COMMAND.options;
+  const flags = [...given].map(String).filter((name) => options[name]?.group === group);
+  if (flags.length > 0) {
+    const list = flags.map((f) => `--${f}`).join(", ");
+    throw usage(`${list} ${flags.length === 1 ? "is" : "are"} ${why}`);
+  }
+}
+
+function checkRewardModel(runDir: string): void {
+  if (!existsSync(join(runDir, "reward", "reward.json"))) {
+    throw usage(
+      `--reward-model: '${runDir}' holds no saved reward model (${join(runDir, "reward", "reward.json")}); give the directory of a run that has trained one`,
+    );
+  }
+}
+
+function checkPreferences(path: string): void {
+  if (!existsSync(path)) throw usage(`--preferences: '${path}' does not exist`);
+  if (statSync(path).isDirectory() && !existsSync(join(path, "store.sqlite"))) {
+    throw usage(
+      `--preferences: '${path}' is a directory without store.sqlite, so not a run directory; give a run directory or a file from 'backflip export'`,
+    );
+  }
+}
+
+/** `noise.beta` → `--beta`, for the schema's messages; fields no flag sets keep their name. */
+function flagOfField(path: string): string {
+  for (const [name, spec] of Object.entries(TRAIN_COMMAND.options as Record<string, OptionSpec>)) {
+    if (spec.field === path) return `--${name}`;
+  }
+  return `field '${path}'`;
+}
