@@ -5,18 +5,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../src/core/rng.ts";
 import { makeEnv } from "../src/envs/index.ts";
-import { PreferenceLoop } from "../src/loop/preference_loop.ts";
-import { defaultClipSteps, type RunConfig } from "../src/loop/run_config.ts";
+import { buildLoop } from "../src/loop/build_loop.ts";
+import { defaultClipSteps, runConfigSchema } from "../src/loop/run_config.ts";
 import { ppoPreset } from "../src/rl/presets.ts";
 import { PreferenceStore } from "../src/store/index.ts";
-import { makeTeacher } from "../src/teachers/index.ts";
 
 const envId = "Pendulum-v1";
 const steps = 30_000;
 const dt = makeEnv(envId).spec.dt;
-const config: RunConfig = {
+const config = runConfigSchema.parse({
   envId,
   teacher: "oracle",
   noise: {},
@@ -35,10 +33,10 @@ const config: RunConfig = {
   rubric: "",
   repeatShare: 0,
   ppo: ppoPreset(envId),
-};
+});
 const dir = mkdtempSync(join(tmpdir(), "backflip-bench-loop-"));
 const store = await PreferenceStore.open(join(dir, "store.sqlite"));
-const loop = new PreferenceLoop(config, dir, store, makeTeacher("oracle", { rng: new Rng(1) }));
+const loop = buildLoop(config, dir, store);
 const t0 = performance.now();
 const result = await loop.run();
 const seconds = (performance.now() - t0) / 1000;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hasEnv, makeEnv } from "../envs/index.ts";
+import { latestModelDir } from "../loop/checkpoint.ts";
 import { evaluatePolicy, goalOf } from "../loop/evaluate.ts";
 import { readRunConfig } from "../loop/run_config.ts";
 import { PpoAgent } from "../rl/ppo.ts";
@@ -36,9 +37,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!existsSync(configPath))
     throw new UsageError(`backflip eval: '${runDir}' is not a run directory (no config.json)`);
   const config = readRunConfig(runDir);
-  if (!existsSync(join(runDir, "policy"))) {
+  const policyDir = latestModelDir(runDir, "policy");
+  if (!policyDir) {
     throw new UsageError(
-      `backflip eval: '${runDir}' has no saved policy yet; has its training finished?`,
+      `backflip eval: '${runDir}' has no saved policy yet (no policy/ or checkpoint); let it train a little first`,
     );
   }
   if (values.env !== undefined && !hasEnv(values.env)) {
@@ -48,7 +50,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       throw new UsageError(`backflip eval: --env: ${(error as Error).message}`);
     }
   }
-  const agent = PpoAgent.load(join(runDir, "policy"));
+  const agent = PpoAgent.load(policyDir);
   const episodes = values.episodes;
   const result = evaluatePolicy(
     agent,

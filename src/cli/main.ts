@@ -22,6 +22,7 @@ Run 'backflip <command> --help' for a command's options.`;
 /** Loaded on demand, so `backflip envs` does not pay for jax-js and SQLite. */
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   train: async (argv) => (await import("./train.ts")).trainCommand(argv),
+  resume: async (argv) => (await import("./resume.ts")).resumeCommand(argv),
   eval: async (argv) => (await import("./eval.ts")).evalCommand(argv),
   envs: async (argv) => (await import("./envs.ts")).envsCommand(argv),
   serve: async (argv) => (await import("./serve.ts")).serveCommand(argv),

@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type { MetricsRow } from "../loop/metrics.ts";
+import type { TrainerStatus } from "../store/index.ts";
 
 /**
  * A progress bar on stderr when it is a terminal; otherwise a line every 10% of the run, so a
@@ -39,21 +40,22 @@ export class Progress {
   }
 
   /**
-   * Human runs before RL starts: the bar counts the pretraining labels answered so far. The
-   * first `update` turns it back into a bar of env steps.
+   * The trainer's heartbeat. While RL waits for people's answers the bar counts answers against
+   * the questions asked; the next `update` turns it back into a bar of env steps.
    */
-  waitingForLabels(answered: number, wanted: number): void {
-    if (!this.enabled) return;
+  status(status: TrainerStatus): void {
+    if (!this.enabled || status.state !== "waiting") return;
+    const { answered, wanted } = status;
     if (this.bar) {
-      this.bar.setTotal(wanted);
+      this.bar.setTotal(Math.max(wanted, 1));
       this.bar.update(answered, {
-        unit: "first labels",
+        unit: "answers",
         labels: answered,
-        note: "answer them on the labelling page; RL starts when they are in",
+        note: "the agent is waiting for your answers on the labelling page",
       });
       this.waiting = true;
     } else if (answered !== this.lastAnswered) {
-      console.error(`waiting for the first labels: ${answered}/${wanted} answered`);
+      console.error(`the agent is waiting for your answers: ${answered}/${wanted} answered`);
     }
     this.lastAnswered = answered;
   }
@@ -66,7 +68,7 @@ export class Progress {
       ret: row.trueReturn === null ? "–" : row.trueReturn.toFixed(1),
       sps: Math.round(row.stepsPerSecond),
       unit: "steps",
-      note: "",
+      note: "training",
     };
     if (this.bar) {
       if (this.waiting) {

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ownerTokenFor } from "../server/owner_token.ts";
 import { OWNER_TOKEN_ENV, SERVE_CHILD_ENV } from "../server/process.ts";
 import { createServer } from "../server/server.ts";
 import { PreferenceStore } from "../store/index.ts";
@@ -25,8 +25,8 @@ const SERVE_COMMAND = defineCommand({
       help: "address to bind. Anything but a loopback address makes the page reachable from other machines, over plain HTTP.",
     },
   },
-  notes: `Prints the page's URL with a fresh owner token, then serves until Ctrl-C. Give other people
-their own tokens with 'backflip labellers add NAME DIR'.`,
+  notes: `Prints the page's URL with the run owner's token (the same link every time), then
+serves until Ctrl-C. Give other people their own tokens with 'backflip labellers add NAME DIR'.`,
 });
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -46,7 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   requireRunDir(runDir);
 
   // A parent (train --teacher human) hands its token in; otherwise make a fresh one.
-  const ownerToken = process.env[OWNER_TOKEN_ENV] || randomBytes(32).toString("base64url");
+  const ownerToken = process.env[OWNER_TOKEN_ENV] || ownerTokenFor(runDir);
   delete process.env[OWNER_TOKEN_ENV];
 
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));

@@ -1,14 +1,18 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../core/rng.ts";
-import { PreferenceLoop, type RunResult, writeConfig } from "../loop/preference_loop.ts";
+import { writeConfig } from "../loop/preference_loop.ts";
 import type { RunConfig } from "../loop/run_config.ts";
-import { type ServerProcess, startServerProcess } from "../server/index.ts";
-import { acquireRunLock, PreferenceStore } from "../store/index.ts";
-import { makeTeacher } from "../teachers/index.ts";
+import {
+  acquireRunLock,
+  importPreferences,
+  PreferenceFileError,
+  PreferenceStore,
+} from "../store/index.ts";
 import { formatHelp, parseOptions, UsageError } from "./args.ts";
-import { Progress } from "./progress.ts";
+import { runTraining } from "./run_training.ts";
 import { buildConfig, TRAIN_COMMAND } from "./train_options.ts";
+
+const STORE_FILES = ["store.sqlite", "store.sqlite-wal", "store.sqlite-shm"];
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals, given } = parseOptions(TRAIN_COMMAND, argv);
@@ -27,52 +31,33 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `run directory '${runDir}' already holds a run; choose another --run or remove it`,
     );
   }
+  const freshFolder = !existsSync(runDir);
   const lock = acquireRunLock(runDir);
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
-  let progress: Progress | null = null;
-  let loop: PreferenceLoop | null = null;
-  let server: ServerProcess | null = null;
-  const stop = () => loop?.requestStop();
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
   try {
-    writeConfig(runDir, config);
-    const human = config.teacher === "human";
-    if (human) {
-      server = await startServerProcess(runDir, {
-        port: values.port,
-        host: values.host,
+    if (config.preferences) {
+      const { added, comparisons } = await importPreferences(store, config.preferences, {
+        envId: config.envId,
       });
-      console.error(
-        `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
-      );
+      console.error(`${added} of ${comparisons} comparisons from ${config.preferences} imported`);
     }
-    progress = new Progress(config.steps, !values.json);
-    const bar = progress;
-    const teacher = human
-      ? null
-      : makeTeacher(config.teacher, {
-          ...(config.teacher === "oracle" ? {} : config.noise),
-          rng: new Rng(config.seed + 2),
-        });
-    loop = new PreferenceLoop(config, runDir, store, teacher, {
-      onPhase: (_phase, detail) => bar.note(detail),
-      onProgress: (row) => bar.update(row),
-      onWaitingForLabels: (answered, wanted) => bar.waitingForLabels(answered, wanted),
-    });
-    const result = await loop.run();
-    bar.stop();
-    report(result, runDir, Boolean(values.json));
-    return 0;
-  } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    progress?.stop();
-    loop?.dispose();
-    await server?.stop();
+    writeConfig(runDir, config);
+  } catch (error) {
+    // Nothing of this run exists yet but what was just made: leave no half-made folder behind.
     await store.close();
     lock.release();
+    if (freshFolder) rmSync(runDir, { recursive: true, force: true });
+    else for (const f of STORE_FILES) rmSync(join(runDir, f), { force: true });
+    if (error instanceof PreferenceFileError) throw new UsageError(error.message);
+    throw error;
   }
+  await runTraining(runDir, config, store, lock, {
+    resume: false,
+    json: values.json,
+    port: values.port,
+    host: values.host,
+  });
+  return 0;
 }
 
 function defaultRunDir(config: RunConfig): string {
@@ -80,18 +65,5 @@ function defaultRunDir(config: RunConfig): string {
   return join(
     "runs",
     `${config.envId}-${config.teacher.replace(":", "_")}-s${config.seed}-${stamp}`,
-  );
-}
-
-function report(result: RunResult, runDir: string, json: boolean): void {
-  if (json) {
-    console.log(JSON.stringify({ ...result, run: runDir }));
-    return;
-  }
-  const { evalReturn } = result;
-  console.log(
-    `done in ${result.wallSeconds.toFixed(1)} s: ${result.steps} steps, ${result.labels} labels; ` +
-      `eval return on ${evalReturn.env} ${evalReturn.mean.toFixed(1)} ± ${evalReturn.std.toFixed(1)} ` +
-      `over ${evalReturn.episodes} episodes. Run saved in ${runDir}`,
   );
 }

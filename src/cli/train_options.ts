@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hasEnv, makeEnv } from "../envs/index.ts";
 import { isMujocoEnvId } from "../envs/mujoco/index.ts";
+import { latestModelDir } from "../loop/checkpoint.ts";
 import { defaultRubric } from "../loop/rubrics.ts";
 import {
   defaultClipSteps,
@@ -197,6 +198,14 @@ Usage:
       group: "noise",
       help: "noisy and goal teachers: equal when the returns differ by at most R",
     },
+    "checkpoint-every": {
+      kind: "number",
+      value: "S",
+      default: 30,
+      min: 0.001,
+      field: "checkpointSeconds",
+      help: "seconds of training between checkpoints, which 'backflip resume' carries on from",
+    },
     "eval-episodes": {
       kind: "int",
       value: "N",
@@ -323,6 +332,7 @@ export function buildConfig({ values, given }: TrainArgs): RunConfig {
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
     evalEnvId: goal || !hasEnv(evalEnvId) ? envId : evalEnvId,
     evalEpisodes: values["eval-episodes"],
+    checkpointSeconds: values["checkpoint-every"],
     rubric: values.rubric ?? defaultRubric(envId, teacher),
     repeatShare: values["repeat-share"],
     ppo: ppoOverrides(values, ppoPreset(envId)),
@@ -354,9 +364,9 @@ function refuseGroup(given: TrainArgs["given"], group: string, why: string): voi
 }
 
 function checkRewardModel(runDir: string): void {
-  if (!existsSync(join(runDir, "reward", "reward.json"))) {
+  if (latestModelDir(runDir, "reward") === null) {
     throw usage(
-      `--reward-model: '${runDir}' holds no saved reward model (${join(runDir, "reward", "reward.json")}); give the directory of a run that has trained one`,
+      `--reward-model: '${runDir}' holds no saved reward model (no reward/ or checkpoint); give the directory of a run that has trained one`,
     );
   }
 }

@@ -1,4 +1,5 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { writeDurably } from "./checkpoint.ts";
 
 /** One line of `metrics.jsonl`, written after every PPO update. */
 export type MetricsRow = {
@@ -20,6 +21,18 @@ export type MetricsRow = {
   policyEntropy: number;
   approxKl: number;
   explainedVariance: number;
+  /** PPO: share of samples whose probability ratio was clipped, the two losses, and the step size. */
+  clipFraction?: number;
+  policyLoss?: number;
+  valueLoss?: number;
+  learningRate?: number;
+  /** The reward ensemble's Bradley–Terry loss on its training and held-out pairs (mean of members). */
+  rewardTrainLoss?: number | null;
+  rewardValLoss?: number | null;
+  /** Each member's adaptive L2 weight. */
+  rewardL2?: number[] | null;
+  /** Seconds RL has spent paused for people's answers. */
+  waitedSeconds?: number;
   wallSeconds: number;
   stepsPerSecond: number;
 };
@@ -29,6 +42,13 @@ export class MetricsLog {
 
   append(row: MetricsRow): void {
     appendFileSync(this.path, `${JSON.stringify(row)}\n`);
+  }
+
+  /** Keeps the first `rows` complete rows: those a resumed run's checkpoint had seen. */
+  truncate(rows: number): void {
+    if (!existsSync(this.path)) return;
+    const kept = readFileSync(this.path, "utf8").split("\n").slice(0, rows).filter(Boolean);
+    writeDurably(this.path, kept.map((line) => `${line}\n`).join(""));
   }
 }
 

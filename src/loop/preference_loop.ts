@@ -3,17 +3,22 @@
  * a teacher as pairs, the reward-model ensemble is fitted to the answers, and PPO trains the
  * policy on the predicted reward r̂. The store is the meeting point for answers, so synthetic
  * and human teachers look the same from here.
+ *
+ * People answer far slower than a CPU steps Pendulum, so with `pace: "wait"` RL pauses whenever
+ * the answers fall behind the label schedule by more than a small lag, and the trainer's
+ * heartbeat in the store tells the page and the dashboard which of the two it is doing.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { Rng } from "../core/rng.ts";
-import type { Clip, Query, Rollout, Teacher } from "../core/types.ts";
-import { makeEnv, makeVecEnv, type VecEnv } from "../envs/index.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Clip, Rollout } from "../core/types.ts";
+import { makeEnv, type VecEnv } from "../envs/index.ts";
 import { isMujocoEnvId, sceneDescription } from "../envs/mujoco/index.ts";
-import { cutClips, LabelSchedule, makeSelector, type QuerySelector } from "../queries/index.ts";
-import { RewardEnsemble } from "../reward/index.ts";
+import { cutClips, LabelSchedule, type QuerySelector } from "../queries/index.ts";
+import type { RewardEnsemble } from "../reward/index.ts";
 import type { LabelledPair, RewardTrainResult } from "../reward/types.ts";
-import { PpoAgent } from "../rl/ppo.ts";
+import type { PpoAgent, PpoStats } from "../rl/ppo.ts";
 import {
   type LabellerAgreement,
   type LiveClip,
@@ -21,7 +26,12 @@ import {
   type PreferenceStore,
   type QueryPhase,
   type RunInfo,
+  type TrainerControl,
+  type TrainerState,
+  type TrainerStatus,
 } from "../store/index.ts";
+import type { RunTeacher } from "../teachers/store_teachers.ts";
+import { type Checkpoint, writeCheckpoint, writeDurably } from "./checkpoint.ts";
 import { type EvalResult, evaluatePolicy, type Goal, goalOf, scoreSteps } from "./evaluate.ts";
 import { MetricsLog, type MetricsRow, meanStd, pearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
@@ -30,8 +40,8 @@ import type { RunConfig } from "./run_config.ts";
 export type LoopEvents = {
   onPhase?(phase: "pretrain-labels" | "rl", detail: string): void;
   onProgress?(row: MetricsRow): void;
-  /** Human teachers: the pretraining labels wanted and answered so far. */
-  onWaitingForLabels?(answered: number, wanted: number): void;
+  /** Every heartbeat: what the trainer is doing, and the labels wanted and answered. */
+  onStatus?(status: TrainerStatus): void;
 };
 
 export type RunResult = {
@@ -40,6 +50,10 @@ export type RunResult = {
   labels: number;
   seed: number;
   wallSeconds: number;
+  /** Seconds RL spent paused, waiting for people's answers. */
+  waitedSeconds: number;
+  /** True when the run was stopped (Ctrl-C, the dashboard) before its last step. */
+  stopped: boolean;
   evalReturn: EvalResult;
   /**
    * The same policy on the env it was trained in, by that env's reward (the paper's measure),
@@ -49,14 +63,29 @@ export type RunResult = {
   final: MetricsRow | null;
 };
 
+/** The pieces a loop is built from (see build_loop.ts). */
+export type LoopParts = {
+  venv: VecEnv;
+  agent: PpoAgent;
+  reward: RewardEnsemble;
+  selector: QuerySelector;
+  teacher: RunTeacher;
+  /** Clip cutting and query selection. */
+  rng: Rng;
+  /** Where a resumed run carries on from; null for a new run. */
+  resumeFrom: Checkpoint | null;
+};
+
 /** Clips kept as candidates for queries: the most recent ones. */
 const POOL_SIZE = 600;
 /** Clips cut from each rollout into the pool. */
 const CLIPS_PER_ROLLOUT = 120;
-/** Policy updates between checkpoints of the policy and reward model. */
-const CHECKPOINT_EVERY = 25;
 /** Steps of the live clip shown on the dashboard. */
 const LIVE_STEPS = 300;
+/** How often a waiting trainer looks for answers and beats its heart. */
+const POLL_MS = 400;
+/** Seconds between checkpoints when the config does not say. */
+export const DEFAULT_CHECKPOINT_SECONDS = 30;
 
 /**
  * Pairs per reward-model minibatch: 64 (the paper's batch) for short clips, fewer for long
@@ -68,61 +97,62 @@ export function rewardBatchPairs(clipSteps: number): number {
 }
 const ROWS_PER_REWARD_BATCH = 8192;
 
+/**
+ * Unanswered questions a paced run lets stand before RL waits: enough that the page always has
+ * the next pair ready, few enough that the agent never runs far ahead of its teacher.
+ */
+export function paceLag(labels: number): number {
+  return Math.max(2, Math.round(labels * 0.02));
+}
+
 /** A trained-on answer with who gave it (for the model's agreement with each labeller). */
 type Labelled = LabelledPair & { labeller: string };
 
 export class PreferenceLoop {
-  private readonly rng: Rng;
   private readonly venv: VecEnv;
   private readonly agent: PpoAgent;
   private readonly reward: RewardEnsemble;
   private readonly selector: QuerySelector;
+  private readonly teacher: RunTeacher;
+  private readonly rng: Rng;
   private readonly schedule: LabelSchedule;
   private readonly metrics: MetricsLog;
   private pool: Clip[] = [];
-  /** Clips this process has asked about, by id, so answers become pairs without reloading. */
-  private readonly clips = new Map<string, Clip>();
+  private phase: "pretrain" | "rl" = "pretrain";
   private pairs: Labelled[] = [];
-  /** Queries asked so far, for deliberate repeats to a second labeller. */
-  private readonly askedQueries: Query[] = [];
   private answerCursor = 0;
-  /** Answers pulled from the store, "can't tell" included. */
-  private answered = 0;
+  /** Queries asked (repeats left out) and how many have an answer: the schedule's counts. */
   private asked = 0;
+  private answered = 0;
   private lastTrain: RewardTrainResult | null = null;
-  private readonly started = performance.now();
+  private started: number;
+  private waitedSeconds = 0;
+  private lastCheckpointAt = performance.now();
+  private metricsRows = 0;
   private stopRequested = false;
+  private labellingEnded = false;
   /** A goal teacher's measure, which the metrics report instead of the env's reward. */
   private readonly goal: Goal | null;
   /** Per-env running sums of the episode in progress: true and predicted reward. */
-  private episodeTrue: Float64Array;
-  private episodePred: Float64Array;
+  private readonly episodeTrue: Float64Array;
+  private readonly episodePred: Float64Array;
 
   constructor(
     private readonly config: RunConfig,
     private readonly runDir: string,
     private readonly store: PreferenceStore,
-    /** Null for human teachers: their answers arrive through the store. */
-    private readonly teacher: Teacher | null,
+    parts: LoopParts,
     private readonly events: LoopEvents = {},
   ) {
-    this.rng = new Rng(config.seed);
+    ({
+      venv: this.venv,
+      agent: this.agent,
+      reward: this.reward,
+      selector: this.selector,
+      teacher: this.teacher,
+      rng: this.rng,
+    } = parts);
     this.goal = goalOf(config.teacher);
-    const ppoConfig = { ...config.ppo, totalTimesteps: config.steps };
-    const numEnvs = ppoConfig.numEnvs ?? 1;
-    this.venv = makeVecEnv(config.envId, numEnvs, { respawn: config.respawn });
-    this.venv.reset(config.seed);
-    this.agent = new PpoAgent(
-      ppoConfig,
-      this.venv.observationSpace,
-      this.venv.actionSpace,
-      config.seed,
-    );
-    this.reward = new RewardEnsemble(this.venv.observationSpace, this.venv.actionSpace, {
-      seed: config.seed + 1,
-      batchPairs: rewardBatchPairs(config.clipSteps),
-    });
-    this.selector = makeSelector(config.selection, this.reward);
     this.schedule = new LabelSchedule({
       totalLabels: config.labels,
       totalSteps: config.steps,
@@ -130,42 +160,71 @@ export class PreferenceLoop {
       c: config.scheduleC,
     });
     this.metrics = new MetricsLog(join(runDir, "metrics.jsonl"));
-    this.episodeTrue = new Float64Array(numEnvs);
-    this.episodePred = new Float64Array(numEnvs);
+    this.episodeTrue = new Float64Array(this.venv.numEnvs);
+    this.episodePred = new Float64Array(this.venv.numEnvs);
+    this.started = performance.now();
+    const resume = parts.resumeFrom;
+    if (resume) {
+      this.phase = resume.state.phase;
+      this.pool = resume.pool;
+      this.started -= resume.state.wallSeconds * 1000;
+      this.waitedSeconds = resume.state.waitedSeconds;
+      this.metricsRows = resume.state.metricsRows;
+      this.rng.setState(resume.state.rng);
+      this.teacher.setState(resume.state.teacher);
+    }
+    // Rows written after the checkpoint (or by a run restarted without one) belong to lost work.
+    this.metrics.truncate(this.metricsRows);
   }
 
   async run(): Promise<RunResult> {
     await this.publishRunInfo();
-    await this.pretrain();
+    await this.store.setMeta(META.control, {} satisfies TrainerControl);
+    await this.heartbeat("starting");
+    // Answers given while no trainer ran count too, and a synthetic teacher answers what it was
+    // asked just before a crash.
+    await this.teacher.catchUp();
+    await this.syncAnswers();
+    if (this.phase === "pretrain") await this.pretrain();
     this.events.onPhase?.("rl", "training the policy on the learned reward");
     let last: MetricsRow | null = null;
     while (this.agent.envSteps < this.config.steps && !this.stopRequested) {
+      await this.heartbeat("training");
       const rollout = this.agent.collect(this.venv, { recordFrames: true });
       const predicted = this.reward.predictRollout(rollout);
       const stats = this.agent.update(rollout, predicted);
       this.addToPool(rollout);
       await this.askFor(this.schedule.labelsWantedBy(this.agent.envSteps) - this.asked, "online");
-      if (await this.syncAnswers()) {
-        this.lastTrain = this.reward.train(this.pairs, { steps: this.config.rewardStepsPerUpdate });
-      }
+      await this.keepPace(paceLag(this.config.labels));
+      if (await this.syncAnswers()) this.trainReward(this.config.rewardStepsPerUpdate);
       last = this.record(rollout, predicted, stats);
       await this.publish(rollout, predicted);
-      if (this.agent.policyVersion % CHECKPOINT_EVERY === 0) this.save();
+      this.checkpointIfDue();
     }
-    this.save();
+    // A paced run ends once its teacher has answered every question it was asked.
+    if (!this.stopRequested) await this.keepPace(0);
+    if (await this.syncAnswers()) this.trainReward(this.config.rewardStepsPerUpdate);
+    this.checkpoint();
+    this.saveModels(this.runDir);
+    const stopped = this.agent.envSteps < this.config.steps;
+    await this.heartbeat(stopped ? "stopped" : "finished");
     const evalReturn = this.evaluate(this.config.evalEnvId);
     const trainingEnvReturn =
       this.config.evalEnvId === this.config.envId ? null : this.evaluate(this.config.envId);
-    return {
+    const result: RunResult = {
       env: this.config.envId,
       steps: this.agent.envSteps,
       labels: this.pairs.length,
       seed: this.config.seed,
-      wallSeconds: (performance.now() - this.started) / 1000,
+      wallSeconds: this.wallSeconds(),
+      waitedSeconds: this.waitedSeconds,
+      stopped,
       evalReturn,
       trainingEnvReturn,
       final: last,
     };
+    if (!stopped) writeDurably(join(this.runDir, RESULT_FILE), `${JSON.stringify(result)}\n`);
+    return result;
   }
 
   /** Ends the run after the current update (Ctrl-C): the policy and reward model are still saved. */
@@ -181,29 +240,24 @@ export class PreferenceLoop {
 
   /**
    * The paper's first phase: a share of the labels about clips of the untrained (near-random)
-   * policy, then the reward model is fitted before RL starts.
+   * policy, then the reward model is fitted before RL starts. A run resumed in this phase has
+   * its pool and its questions already.
    */
   private async pretrain(): Promise<void> {
     const wanted = this.schedule.labelsWantedBy(0);
     this.events.onPhase?.("pretrain-labels", `${wanted} labels about random-policy clips`);
     // Clips may appear in several pairs, so one rollout's worth is usually enough.
-    let rollout: Rollout | null = null;
-    while (rollout === null || this.pool.length < Math.min(CLIPS_PER_ROLLOUT, 2 * wanted)) {
-      rollout = this.agent.collect(this.venv, { recordFrames: true });
-      this.addToPool(rollout);
+    while (this.pool.length < Math.min(CLIPS_PER_ROLLOUT, 2 * wanted)) {
+      this.addToPool(this.agent.collect(this.venv, { recordFrames: true }));
     }
-    await this.askFor(wanted, "pretrain");
-    await this.syncAnswers();
-    // A person may answer "can't tell": that is an answer too, or the wait could never end.
-    while (this.answered < wanted && this.teacher === null && !this.stopRequested) {
-      this.events.onWaitingForLabels?.(this.answered, wanted);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await this.syncAnswers();
-    }
-    if (this.teacher === null) this.events.onWaitingForLabels?.(this.answered, wanted);
-    this.lastTrain = this.reward.train(this.pairs, { steps: this.config.pretrainRewardSteps });
-    // The last random-policy rollout is as good as any for the first policy update.
-    this.agent.update(rollout, this.reward.predictRollout(rollout));
+    await this.askFor(wanted - this.asked, "pretrain");
+    this.checkpoint();
+    // Every pace waits for the first labels: without them r̂ means nothing.
+    await this.keepPace(0, true);
+    if (this.stopRequested) return;
+    this.trainReward(this.config.pretrainRewardSteps);
+    this.phase = "rl";
+    this.checkpoint();
   }
 
   private addToPool(rollout: Rollout): void {
@@ -215,16 +269,15 @@ export class PreferenceLoop {
     this.pool = [...this.pool, ...fresh].slice(-POOL_SIZE);
   }
 
-  /** Selects `count` queries from the pool, stores them, and lets a synthetic teacher answer. */
+  /** Selects `count` queries from the pool, stores them with r̂ per step, and asks the teacher. */
   private async askFor(count: number, phase: QueryPhase): Promise<void> {
-    if (count <= 0 || this.pool.length < 2) return;
+    if (count <= 0 || this.pool.length < 2 || this.labellingEnded) return;
     const queries = this.selector.select(this.pool, count, this.rng);
     const clips = new Map<string, Clip>();
     for (const q of queries) {
       clips.set(q.left.id, q.left);
       clips.set(q.right.id, q.right);
     }
-    for (const [id, clip] of clips) this.clips.set(id, clip);
     await this.store.addQueries(queries, phase);
     await this.store.setClipPredictions(
       [...clips.values()].map((clip) => ({
@@ -233,54 +286,114 @@ export class PreferenceLoop {
       })),
     );
     this.asked += queries.length;
-    this.askedQueries.push(...queries);
-    if (this.teacher) await this.answer(this.teacher, queries);
-    else await this.askRepeats(queries.length, phase);
+    await this.teacher.ask(queries, phase);
   }
 
   /**
-   * Human runs: a share of queries goes out a second time, sides swapped, so the owner can see
-   * how often two labellers agree. The store leases a repeat only to someone else.
+   * With `pace: "wait"` (or `always`, for the first labels), waits until at most `lag` of the
+   * questions asked are unanswered. The reward model trains on answers as they come in, and the
+   * heartbeat and the owner's requests are looked at on every poll.
    */
-  private async askRepeats(asked: number, phase: QueryPhase): Promise<void> {
-    let repeats = 0;
-    for (let i = 0; i < asked; i++) if (this.rng.random() < this.config.repeatShare) repeats++;
-    for (let i = 0; i < repeats && this.askedQueries.length > 0; i++) {
-      const original = this.askedQueries[this.rng.int(this.askedQueries.length)];
-      const repeat: Query = {
-        id: `${original.id}-r${this.rng.nextU32().toString(16)}`,
-        left: original.right,
-        right: original.left,
-        disagreement: original.disagreement,
-      };
-      await this.store.addQuery(repeat, phase, { repeatOf: original.id });
+  private async keepPace(lag: number, always = false): Promise<void> {
+    if (this.config.pace !== "wait" && !always) return;
+    ({ asked: this.asked, answered: this.answered } = await this.store.labelProgress());
+    const behind = () => this.asked - this.answered > lag;
+    if (!behind()) return;
+    const start = performance.now();
+    while (behind() && !this.stopRequested && !this.labellingEnded) {
+      await this.heartbeat("waiting");
+      await sleep(POLL_MS);
+      if (await this.syncAnswers()) this.trainReward(this.config.rewardStepsPerUpdate);
+      if (this.phase === "rl") this.checkpointIfDue();
     }
-  }
-
-  private async answer(teacher: Teacher, queries: Query[]): Promise<void> {
-    for (const preference of await teacher.label(queries)) {
-      await this.store.recordAnswer({
-        ...preference,
-        requestId: `${teacher.name}:${preference.queryId}`,
-      });
-    }
+    this.waitedSeconds += (performance.now() - start) / 1000;
   }
 
   /** Pulls answers stored since the last call into the training set; true if any arrived. */
   private async syncAnswers(): Promise<boolean> {
+    ({ asked: this.asked, answered: this.answered } = await this.store.labelProgress());
     const answers = await this.store.answersSince(this.answerCursor);
     for (const a of answers) {
       this.answerCursor = Math.max(this.answerCursor, a.id);
-      this.answered += 1;
       if (a.answer === "cant_tell") continue;
-      const query = await this.store.getQueryRecord(a.queryId);
-      if (!query) continue;
-      const left = this.clips.get(query.leftClipId) ?? (await this.store.getClip(query.leftClipId));
-      const right =
-        this.clips.get(query.rightClipId) ?? (await this.store.getClip(query.rightClipId));
-      if (left && right) this.pairs.push({ left, right, answer: a.answer, labeller: a.labeller });
+      const query = await this.store.getQuery(a.queryId);
+      if (query) {
+        this.pairs.push({
+          left: query.left,
+          right: query.right,
+          answer: a.answer,
+          labeller: a.labeller,
+        });
+      }
     }
     return answers.length > 0;
+  }
+
+  private trainReward(steps: number): void {
+    if (this.pairs.length === 0) return;
+    this.lastTrain = this.reward.train(this.pairs, { steps });
+  }
+
+  /** Writes the heartbeat, and reads the owner's requests from the dashboard. */
+  private async heartbeat(state: TrainerState): Promise<void> {
+    // The store answers synchronously, so without this turn of the event loop a run would
+    // starve timers and signal handlers (Ctrl-C) until it ended.
+    await new Promise((resolve) => setImmediate(resolve));
+    const control = (await this.store.getMeta<TrainerControl>(META.control)) ?? {};
+    if (control.stopAt !== undefined) this.stopRequested = true;
+    if (control.endLabellingAt !== undefined) this.labellingEnded = true;
+    const status: TrainerStatus = {
+      state,
+      pace: this.config.pace,
+      labels: this.config.labels,
+      wanted: Math.min(this.asked, this.schedule.labelsWantedBy(this.agent.envSteps)),
+      answered: this.answered,
+      envSteps: this.agent.envSteps,
+      totalSteps: this.config.steps,
+      waitedSeconds: this.waitedSeconds,
+      labellingEnded: this.labellingEnded,
+      heartbeatAt: Date.now(),
+      pid: process.pid,
+      host: hostname(),
+    };
+    await this.store.setMeta(META.trainer, status);
+    this.events.onStatus?.(status);
+  }
+
+  private checkpointIfDue(): void {
+    const every = (this.config.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS) * 1000;
+    if (performance.now() - this.lastCheckpointAt >= every) this.checkpoint();
+  }
+
+  private checkpoint(): void {
+    writeCheckpoint(this.runDir, {
+      state: {
+        phase: this.phase,
+        envSteps: this.agent.envSteps,
+        policyVersion: this.agent.policyVersion,
+        wallSeconds: this.wallSeconds(),
+        waitedSeconds: this.waitedSeconds,
+        metricsRows: this.metricsRows,
+        rng: this.rng.getState(),
+        teacher: this.teacher.getState(),
+      },
+      pool: this.pool,
+      saveModels: (dir) => this.saveModels(dir),
+    });
+    this.lastCheckpointAt = performance.now();
+  }
+
+  private saveModels(dir: string): void {
+    const policyDir = join(dir, "policy");
+    const rewardDir = join(dir, "reward");
+    mkdirSync(policyDir, { recursive: true });
+    mkdirSync(rewardDir, { recursive: true });
+    this.agent.save(policyDir);
+    this.reward.save(rewardDir);
+  }
+
+  private wallSeconds(): number {
+    return (performance.now() - this.started) / 1000;
   }
 
   /** What the teacher judges by, per rollout step: the env's reward, or a goal teacher's score. */
@@ -288,11 +401,7 @@ export class PreferenceLoop {
     return this.goal ? scoreSteps(this.goal, rollout.envId, rollout) : rollout.rewards;
   }
 
-  private record(
-    rollout: Rollout,
-    predicted: Float32Array,
-    stats: ReturnType<PpoAgent["update"]>,
-  ): MetricsRow {
+  private record(rollout: Rollout, predicted: Float32Array, stats: PpoStats): MetricsRow {
     const truth = this.truth(rollout);
     const trueReturns: number[] = [];
     const predictedReturns: number[] = [];
@@ -310,24 +419,32 @@ export class PreferenceLoop {
         }
       }
     }
-    const wallSeconds = (performance.now() - this.started) / 1000;
+    const wallSeconds = this.wallSeconds();
+    const train = this.lastTrain;
+    const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
     const row: MetricsRow = {
       steps: this.agent.envSteps,
       labels: this.pairs.length,
       predictedReturn: predictedReturns.length ? meanStd(predictedReturns).mean : Number.NaN,
       trueReturn: trueReturns.length ? meanStd(trueReturns).mean : null,
-      rewardValAccuracy:
-        this.lastTrain && Number.isFinite(this.lastTrain.valAccuracy)
-          ? this.lastTrain.valAccuracy
-          : null,
+      rewardValAccuracy: finite(train?.valAccuracy),
       rewardCorrelation: pearson(predicted, truth),
       policyEntropy: stats.entropy,
       approxKl: stats.approxKl,
       explainedVariance: stats.explainedVariance,
+      clipFraction: stats.clipFraction,
+      policyLoss: stats.policyLoss,
+      valueLoss: stats.valueLoss,
+      learningRate: stats.lr,
+      rewardTrainLoss: finite(train?.trainLoss),
+      rewardValLoss: finite(train?.valLoss),
+      rewardL2: train ? train.l2PerMember : null,
+      waitedSeconds: this.waitedSeconds,
       wallSeconds,
       stepsPerSecond: this.agent.envSteps / wallSeconds,
     };
     this.metrics.append(row);
+    this.metricsRows += 1;
     this.events.onProgress?.(row);
     return row;
   }
@@ -366,7 +483,7 @@ export class PreferenceLoop {
       };
       await this.store.setMeta(META.live, live);
     }
-    if (this.teacher === null) await this.store.setMeta(META.labellerAgreement, this.agreement());
+    if (this.teacher.human) await this.store.setMeta(META.labellerAgreement, this.agreement());
   }
 
   /** How often the ensemble's predicted preference matches each labeller's left/right answers. */
@@ -384,15 +501,6 @@ export class PreferenceLoop {
     return out;
   }
 
-  private save(): void {
-    const policyDir = join(this.runDir, "policy");
-    const rewardDir = join(this.runDir, "reward");
-    mkdirSync(policyDir, { recursive: true });
-    mkdirSync(rewardDir, { recursive: true });
-    this.agent.save(policyDir);
-    this.reward.save(rewardDir);
-  }
-
   private evaluate(envId: string): EvalResult {
     return evaluatePolicy(
       this.agent,
@@ -405,6 +513,21 @@ export class PreferenceLoop {
   }
 }
 
+/** Written when a run has taken all its steps; its absence means the run can be resumed. */
+export const RESULT_FILE = "result.json";
+
+export function readResult(runDir: string): RunResult | null {
+  try {
+    return JSON.parse(readFileSync(join(runDir, RESULT_FILE), "utf8")) as RunResult;
+  } catch {
+    return null;
+  }
+}
+
 export function writeConfig(runDir: string, config: RunConfig): void {
   writeFileSync(join(runDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

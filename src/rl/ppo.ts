@@ -749,9 +749,10 @@ export class PpoAgent {
   /**
    * An agent from a `save` directory, with its training state restored. A checkpoint written
    * before the optimiser and generators were saved still loads: Adam then starts afresh and the
-   * generators start from the seed.
+   * generators start from the seed. `overrides` change the saved config, e.g. a longer
+   * `totalTimesteps` for a run that resumes with more steps.
    */
-  static load(dir: string): PpoAgent {
+  static load(dir: string, overrides: Partial<PpoConfig> = {}): PpoAgent {
     const state = JSON.parse(readFileSync(join(dir, FILE_AGENT), "utf8")) as SavedAgent;
     if (state.format !== "backflip-ppo/1") {
       throw new Error(
@@ -759,7 +760,7 @@ export class PpoAgent {
       );
     }
     const agent = new PpoAgent(
-      state.config,
+      { ...state.config, ...overrides },
       spaceFromJson(state.observationSpace),
       spaceFromJson(state.actionSpace),
       state.seed,

@@ -4,9 +4,9 @@
  * `ps` would show it). The child exits when its parent does: it watches the IPC channel.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ownerTokenFor } from "./owner_token.ts";
 
 export const OWNER_TOKEN_ENV = "BACKFLIP_OWNER_TOKEN";
 /** Set for a server started here, so that it watches its IPC channel to this process. */
@@ -33,7 +33,7 @@ export async function startServerProcess(
   runDir: string,
   options: { port?: number; host?: string; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
-  const ownerToken = randomBytes(32).toString("base64url");
+  const ownerToken = ownerTokenFor(runDir);
   const args = [BIN, "serve", runDir, "--port", String(options.port ?? 0)];
   if (options.host) args.push("--host", options.host);
   const child = spawn(process.execPath, args, {

@@ -17,7 +17,14 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { z } from "zod";
 import type { Clip } from "../core/types.ts";
-import { hashToken, type Lease, type PreferenceStore, StoreError } from "../store/index.ts";
+import {
+  hashToken,
+  type Lease,
+  META,
+  type PreferenceStore,
+  StoreError,
+  type TrainerControl,
+} from "../store/index.ts";
 import { HttpError, readJsonBody, securityHeaders, sendError, sendJson, truncate } from "./http.ts";
 import { MetricsTail } from "./metrics_tail.ts";
 import {
@@ -30,6 +37,7 @@ import {
   searchParams,
 } from "./schemas.ts";
 import { serveStatic, WEB_ROOT } from "./static.ts";
+import { runProgress } from "./trainer_status.ts";
 
 export type ServerOptions = {
   store: PreferenceStore;
@@ -124,6 +132,14 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     };
   };
 
+  /** The owner's requests reach the trainer through the store, which it reads on every beat. */
+  const requestControl = async (request: TrainerControl) => {
+    const control = (await store.getMeta<TrainerControl>(META.control)) ?? {};
+    await store.setMeta(META.control, { ...control, ...request });
+    const progress = await runProgress(store);
+    return { requested: true, trainer: progress?.trainer ?? "not_running" };
+  };
+
   const routes: Record<string, Partial<Record<Method, Route>>> = {
     "/api/session": {
       GET: {
@@ -138,8 +154,17 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       POST: {
         handle: async ({ who, body }) => {
           await body(emptyBody);
+          const progress = await runProgress(store);
+          if (progress?.labellingEnded) {
+            return { waiting: true, retryAfterMs: RETRY_AFTER_MS, reason: "labelling_ended" };
+          }
           const lease = await store.leaseNextQuery(who.labeller, leaseMs);
-          return lease ? leaseView(lease) : { waiting: true, retryAfterMs: RETRY_AFTER_MS };
+          if (lease) return leaseView(lease);
+          return {
+            waiting: true,
+            retryAfterMs: RETRY_AFTER_MS,
+            reason: progress?.trainer === "not_running" ? "trainer_not_running" : "no_queries",
+          };
         },
       },
     },
@@ -219,7 +244,26 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
             answeredTotal: counts.total,
             wanted: schedule && Number.isFinite(wanted) ? wanted : null,
             agreement: Number.isFinite(agree) && total > 0 ? agree / total : null,
+            run: await runProgress(store),
           };
+        },
+      },
+    },
+    "/api/run/stop": {
+      POST: {
+        ownerOnly: true,
+        handle: async ({ body }) => {
+          await body(emptyBody);
+          return requestControl({ stopAt: Date.now() });
+        },
+      },
+    },
+    "/api/run/end-labelling": {
+      POST: {
+        ownerOnly: true,
+        handle: async ({ body }) => {
+          await body(emptyBody);
+          return requestControl({ endLabellingAt: Date.now() });
         },
       },
     },

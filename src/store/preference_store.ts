@@ -390,6 +390,24 @@ export class PreferenceStore {
   }
 
   /**
+   * The label schedule's view of the store: queries asked (deliberate repeats left out) and how
+   * many of them have a live answer, "can't tell" included.
+   */
+  async labelProgress(): Promise<{ asked: number; answered: number }> {
+    const row = await this.db
+      .selectFrom("queries")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("asked"),
+        eb.fn
+          .sum<number>(eb.case().when("live_answers", ">", 0).then(1).else(0).end())
+          .as("answered"),
+      ])
+      .where("repeat_of", "is", null)
+      .executeTakeFirstOrThrow();
+    return { asked: Number(row.asked), answered: Number(row.answered ?? 0) };
+  }
+
+  /**
    * Withdraws `labeller`'s most recent live answer; its query goes back to the pool. The row is
    * kept (marked undone), so a late retry of the same submit is still recognised. Returns the
    * withdrawn answer, or null when the labeller has none.

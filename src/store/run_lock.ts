@@ -29,7 +29,7 @@ export function acquireRunLock(dir: string): RunLock {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 5) throw e;
       }
       const holder = readPid(path);
-      if (holder !== null && isAlive(holder)) {
+      if (holder !== null && isProcessAlive(holder)) {
         throw new Error(
           `run directory ${dir} is in use by pid ${holder}; stop that process first, or pick another run name`,
         );
@@ -73,7 +73,8 @@ function readPid(path: string): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid lives on this machine. */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -30,9 +30,40 @@ export type LiveClip = {
 /** `labellerAgreement`: how often the reward model agrees with each labeller's left/right answers. */
 export type LabellerAgreement = Record<string, { agree: number; total: number }>;
 
+/** What the trainer is doing: `waiting` means RL is paused until people answer. */
+export type TrainerState = "starting" | "training" | "waiting" | "finished" | "stopped";
+
+/**
+ * `trainer`: the trainer's heartbeat, rewritten at least every few seconds while it runs. A
+ * reader that finds it stale, or its pid gone on this host, knows the trainer is not running.
+ */
+export type TrainerStatus = {
+  state: TrainerState;
+  /** `wait`: RL pauses when answers fall behind the schedule; `free`: it never waits. */
+  pace: "wait" | "free";
+  /** Labels over the whole run, labels the schedule wants by now, and answers to them so far. */
+  labels: number;
+  wanted: number;
+  answered: number;
+  envSteps: number;
+  totalSteps: number;
+  /** Seconds RL has spent paused for answers, over the whole run. */
+  waitedSeconds: number;
+  /** The owner ended labelling: no more questions, training goes on with the labels in. */
+  labellingEnded: boolean;
+  heartbeatAt: number;
+  pid: number;
+  host: string;
+};
+
+/** `control`: the owner's requests to the trainer (from the dashboard), as times they were made. */
+export type TrainerControl = { stopAt?: number; endLabellingAt?: number };
+
 export const META = {
   run: "run",
   schedule: "schedule",
   live: "live",
   labellerAgreement: "labellerAgreement",
+  trainer: "trainer",
+  control: "control",
 } as const;

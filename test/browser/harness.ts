@@ -5,14 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { Rng } from "../../src/core/rng.ts";
 import type { Clip, Frame, Query } from "../../src/core/types.ts";
 import { type Env, makeEnv } from "../../src/envs/index.ts";
 import { createServer } from "../../src/server/index.ts";
-import { hashToken, PreferenceStore } from "../../src/store/index.ts";
+import { hashToken, META, PreferenceStore, type TrainerStatus } from "../../src/store/index.ts";
 
 export const CHROMIUM_PATH = process.env.BACKFLIP_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -138,6 +138,21 @@ export async function buildRun(options: RunOptions = {}): Promise<TestRun> {
     scene: kind === "mujoco" ? await mujocoScene(envId) : null,
   });
   await store.setMeta("schedule", { wanted: 60, asked: queries.length });
+  // A trainer that is alive (this process) and training, with 60 labels over its run.
+  await store.setMeta(META.trainer, {
+    state: "training",
+    pace: "wait",
+    labels: 60,
+    wanted: queries.length,
+    answered: 0,
+    envSteps: 98_304,
+    totalSteps: 200_000,
+    waitedSeconds: 0,
+    labellingEnded: false,
+    heartbeatAt: Date.now() + 3_600_000,
+    pid: process.pid,
+    host: hostname(),
+  } satisfies TrainerStatus);
 
   const live = rolloutClip(make, 120, rng, "live", 12, 0.95);
   await store.setMeta("live", {

@@ -173,7 +173,13 @@ test("labelling 20 queries by keyboard with one undo stores 20 answers, attribut
       async () => (await page.textContent("#count-today"))?.trim() === "20",
       "the counter to show 20 answers today",
     );
-    assert.equal((await page.textContent("#count-wanted"))?.trim(), "60");
+    // The run wants 60 answers; 40 remain, and after 20 answers the page knows this pace.
+    await waitFor(
+      async () => (await page.textContent("#count-remaining"))?.trim() === "40",
+      "the page to show the 40 answers still wanted",
+    );
+    assert.match((await page.textContent("#count-eta")) ?? "", /about .* at your pace/);
+    assert.equal((await page.textContent("#run-status .run-status-text"))?.trim(), "Training");
 
     // Answer → next pair playing, measured in the page (performance marks): reported only.
     const { swaps } = await probe(page);

@@ -8,7 +8,7 @@ import { PreferenceStore } from "../../src/store/index.ts";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "backflip.js");
 
-test("train --teacher human serves a labelling page, waits for the pretraining labels, then trains without waiting", async () => {
+test("train --teacher human --pace free serves a labelling page, waits for the pretraining labels, then trains without waiting", async () => {
   const run = join(mkdtempSync(join(tmpdir(), "backflip-human-")), "run");
   const child = spawn(
     process.execPath,
@@ -19,6 +19,8 @@ test("train --teacher human serves a labelling page, waits for the pretraining l
       "Pendulum-v1",
       "--teacher",
       "human",
+      "--pace",
+      "free",
       "--labels",
       "20",
       "--steps",

@@ -3,44 +3,19 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Rng } from "../../src/core/rng.ts";
+import { buildLoop } from "../../src/loop/build_loop.ts";
 import type { MetricsRow } from "../../src/loop/metrics.ts";
-import { PreferenceLoop, writeConfig } from "../../src/loop/preference_loop.ts";
+import { writeConfig } from "../../src/loop/preference_loop.ts";
 import type { RunConfig } from "../../src/loop/run_config.ts";
 import { PpoAgent } from "../../src/rl/ppo.ts";
-import { ppoPreset } from "../../src/rl/presets.ts";
 import { PreferenceStore } from "../../src/store/index.ts";
-import { makeTeacher } from "../../src/teachers/index.ts";
-
-function config(overrides: Partial<RunConfig>): RunConfig {
-  return {
-    envId: "Pendulum-v1",
-    teacher: "oracle",
-    noise: {},
-    labels: 60,
-    steps: 12_000,
-    seed: 7,
-    selection: "disagreement",
-    clipSteps: 30,
-    pretrainFraction: 0.25,
-    respawn: false,
-    scheduleC: 2e6,
-    pretrainRewardSteps: 60,
-    rewardStepsPerUpdate: 4,
-    evalEnvId: "Pendulum-v1",
-    evalEpisodes: 2,
-    rubric: "",
-    repeatShare: 0,
-    ppo: ppoPreset("Pendulum-v1"),
-    ...overrides,
-  };
-}
+import { config } from "./helpers.ts";
 
 async function runLoop(c: RunConfig) {
   const dir = mkdtempSync(join(tmpdir(), "backflip-loop-"));
   writeConfig(dir, c);
   const store = await PreferenceStore.open(join(dir, "store.sqlite"));
-  const loop = new PreferenceLoop(c, dir, store, makeTeacher(c.teacher, { rng: new Rng(c.seed) }));
+  const loop = buildLoop(c, dir, store);
   try {
     const result = await loop.run();
     const answers = await store.countAnswers();

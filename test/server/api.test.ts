@@ -93,7 +93,7 @@ test("a labeller leases a query, answers it, and the answer is stored and report
 
   // Nothing else is free: the next caller waits.
   const waiting = await api(base, "POST", "/api/queries/next", { token: t.tokens.bob, body: {} });
-  assert.deepEqual(waiting.json, { waiting: true, retryAfterMs: 2000 });
+  assert.deepEqual(waiting.json, { waiting: true, retryAfterMs: 2000, reason: "no_queries" });
 
   const before = await t.store.countAnswers();
   const answer = await api(base, "POST", "/api/answers", {

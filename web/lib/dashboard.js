@@ -5,6 +5,7 @@
  */
 import { ApiError, createApi, loadToken } from "./api.js";
 import { ClipPlayer, Clock, prepareClip, rewardScale } from "./player.js";
+import { formatDuration, renderStatus } from "./run_status.js";
 
 const $ = (id) => document.getElementById(id);
 const uPlot = window.uPlot;
@@ -81,10 +82,12 @@ async function main() {
     probe.liveFrame = i;
   });
 
+  poll(pollStatus, 3000);
   poll(pollMetrics, 2000);
   poll(pollLive, 3000);
   poll(pollRecent, 4000);
   if (dash.session.isOwner) {
+    wireRunControls();
     $("labellers-panel").hidden = false;
     poll(pollLabellers, 10000);
   }
@@ -101,6 +104,53 @@ function poll(fn, ms) {
     setTimeout(loop, ms);
   };
   loop();
+}
+
+// ---- the trainer ------------------------------------------------------------------------------
+
+async function pollStatus() {
+  const { run } = await dash.api.get("/api/stats");
+  dash.run = run;
+  renderStatus($("run-status"), run);
+  $("run-detail").textContent = run
+    ? `${run.answered} of ${run.labels} answers · ${run.pace === "wait" ? "paced by its teacher" : "not paced"}` +
+      (run.waitedSeconds > 0 ? ` · waited ${formatDuration(run.waitedSeconds)} for answers` : "")
+    : "";
+  const active = run && ["starting", "training", "waiting"].includes(run.trainer);
+  $("stop-run").disabled = !active;
+  $("end-labelling").disabled = !active || run.labellingEnded;
+}
+
+/** The owner's buttons: stop the run (policy and reward model kept) or end labelling early. */
+function wireRunControls() {
+  const request = (path, question, done) => async () => {
+    if (!window.confirm(question)) return;
+    try {
+      await dash.api.post(path, {});
+      toast(done);
+      await pollStatus();
+    } catch (err) {
+      toast(`The trainer did not get the request: ${err.message}`);
+    }
+  };
+  $("stop-run").hidden = false;
+  $("stop-run").addEventListener(
+    "click",
+    request(
+      "/api/run/stop",
+      "Stop training now? The policy and the reward model are saved; backflip resume continues the run.",
+      "Stopping after the current update; the policy and the reward model are saved.",
+    ),
+  );
+  $("end-labelling").hidden = false;
+  $("end-labelling").addEventListener(
+    "click",
+    request(
+      "/api/run/end-labelling",
+      "End labelling? No more questions are asked; the agent trains to the end on the answers given.",
+      "Labelling ended; training goes on.",
+    ),
+  );
 }
 
 // ---- curves -----------------------------------------------------------------------------------

@@ -8,9 +8,27 @@
 import { ApiError, createApi, isTransient, loadToken, sleep } from "./api.js";
 import { Outbox } from "./outbox.js";
 import { ClipPlayer, Clock, prepareClip, rewardScale } from "./player.js";
+import { describeRemaining, renderStatus, secondsPerAnswer } from "./run_status.js";
 
 /** Leased pairs kept ready: the one on screen plus this many more. */
 const READY_AHEAD = 1;
+/** How often the counters and the trainer's state are refreshed. */
+const STATS_MS = 3000;
+/** What the "no questions" card says, by the server's reason for having none. */
+const WAITING_TEXT = {
+  no_queries: [
+    "No questions right now",
+    "Training is making more. This page checks by itself and carries on when they arrive.",
+  ],
+  trainer_not_running: [
+    "The trainer is not running",
+    "Every question asked so far is answered. When the run resumes (backflip resume), new ones appear here by themselves.",
+  ],
+  labelling_ended: [
+    "Labelling has ended",
+    "Thank you! The agent trains on with the answers given.",
+  ],
+};
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 const KEYS = {
   ArrowLeft: "left",
@@ -61,6 +79,8 @@ const page = {
   given: [],
   /** Set when an answer emptied the queue: the swap is timed when the next pair arrives. */
   pendingSwapFrom: null,
+  /** When this labeller answered, on this page (ms), for their pace. */
+  answerTimes: [],
 };
 
 main().catch((err) => fatal(err));
@@ -122,7 +142,7 @@ async function main() {
   $("main").focus();
   setState("fetching");
   refreshStats();
-  page.statsTimer = setInterval(refreshStats, 15000);
+  page.statsTimer = setInterval(refreshStats, STATS_MS);
   setInterval(refreshExpired, 10000);
   fill();
 }
@@ -148,6 +168,9 @@ async function fill() {
       if (res.waiting || !res.leaseId) {
         if (page.queue.length === 0) {
           page.pendingSwapFrom = null;
+          const [title, text] = WAITING_TEXT[res.reason] ?? WAITING_TEXT.no_queries;
+          $("waiting-title").textContent = title;
+          $("waiting-text").textContent = text;
           setState("waiting");
         }
         const ms = Math.min(10000, Math.max(500, Number(res.retryAfterMs) || 2000));
@@ -214,6 +237,7 @@ function answer(kind, startedAt = performance.now()) {
   performance.mark("backflip:answer");
   flashButton(kind);
   page.given.push({ queryId: item.queryId, answer: kind });
+  page.answerTimes.push(Date.now());
   if (page.given.length > 50) page.given.shift();
   page.outbox.add({ leaseId: item.leaseId, queryId: item.queryId, answer: kind });
   page.queue.shift();
@@ -325,6 +349,10 @@ function wireControls() {
       $("main").focus();
     });
   }
+  if (page.session.isOwner) {
+    $("end-labelling").hidden = false;
+    $("end-labelling").addEventListener("click", endLabelling);
+  }
   $("undo").addEventListener("click", () => {
     undo();
     $("main").focus();
@@ -433,9 +461,28 @@ function renderCounters() {
   if (!s) return;
   $("count-today").textContent = String(s.answeredToday + (page.outbox?.pending ?? 0));
   $("count-total").textContent = `${s.answeredTotal + (page.outbox?.pending ?? 0)} in all`;
-  $("count-wanted").textContent = s.wanted == null ? "–" : String(s.wanted);
+  const remaining = describeRemaining(s.run, secondsPerAnswer(page.answerTimes));
+  $("count-remaining").textContent = remaining.count;
+  $("count-eta").textContent = remaining.eta;
+  renderStatus($("run-status"), s.run);
+  $("end-labelling").disabled = Boolean(s.run?.labellingEnded);
   $("agreement").textContent =
     s.agreement == null ? "–" : `${Math.round(Math.max(0, Math.min(1, s.agreement)) * 100)}%`;
+}
+
+/** The owner ends labelling: no more questions; the agent trains on with the answers given. */
+async function endLabelling() {
+  const ok = window.confirm(
+    "End labelling for this run? No more questions will be asked; the agent trains to the end on the answers given so far.",
+  );
+  if (!ok) return;
+  try {
+    await retrying(() => page.api.post("/api/run/end-labelling", {}));
+    toast("Labelling ended. The agent trains on with your answers.");
+    refreshStats();
+  } catch (err) {
+    toast(`Could not end labelling: ${err.message}`, "error");
+  }
 }
 
 function setState(state) {

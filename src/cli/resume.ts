@@ -1,0 +1,95 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { readCheckpoint, writeDurably } from "../loop/checkpoint.ts";
+import { RESULT_FILE, readResult } from "../loop/preference_loop.ts";
+import { RunConfigError, readRunConfig } from "../loop/run_config.ts";
+import { acquireRunLock, PreferenceStore } from "../store/index.ts";
+import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import { runTraining } from "./run_training.ts";
+
+const RESUME_COMMAND = defineCommand({
+  name: "resume",
+  synopsis: `backflip resume DIR — carry on a run from its last checkpoint
+
+A run stopped with Ctrl-C or from the dashboard, or one that crashed (kill -9, power loss), picks
+up where its last checkpoint left it: every answer in its store counts, those given while it was
+down too. A human run's page comes back on the same port, with the same links.`,
+  options: {
+    steps: {
+      kind: "int",
+      value: "N",
+      defaultText: "the run's own",
+      min: 1,
+      help: "train to N env steps in all; more than the run had trains a finished run longer",
+    },
+    port: {
+      kind: "int",
+      value: "N",
+      defaultText: "the port the run had",
+      min: 0,
+      max: 65_535,
+      help: "human teacher: port of the labelling page",
+    },
+    host: {
+      kind: "string",
+      value: "H",
+      defaultText: "127.0.0.1",
+      help: "human teacher: address to bind",
+    },
+    json: { kind: "boolean", help: "print one JSON line with the result at the end" },
+  },
+});
+
+export async function resumeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(RESUME_COMMAND, argv);
+  if (values.help) {
+    console.log(formatHelp(RESUME_COMMAND));
+    return 0;
+  }
+  const [runDir, ...extra] = positionals;
+  if (!runDir) throw new UsageError("backflip resume: give the run directory, e.g. runs/my-run");
+  if (extra.length > 0) throw new UsageError(`backflip resume: unexpected argument '${extra[0]}'`);
+  if (values.host !== undefined) checkHost("resume", "host", values.host);
+  let config: ReturnType<typeof readRunConfig>;
+  try {
+    config = readRunConfig(runDir);
+  } catch (error) {
+    if (error instanceof RunConfigError) throw new UsageError(`backflip resume: ${error.message}`);
+    throw error;
+  }
+  const checkpoint = readCheckpoint(runDir);
+  const done = checkpoint?.state.envSteps ?? 0;
+  const steps = values.steps ?? config.steps;
+  const finished = readResult(runDir);
+  if (finished && steps <= finished.steps) {
+    throw new UsageError(
+      `backflip resume: '${runDir}' finished at ${finished.steps} steps; give --steps above that to train it longer`,
+    );
+  }
+  if (steps <= done) {
+    throw new UsageError(
+      `backflip resume: '${runDir}' is at ${done} steps already; give --steps above that`,
+    );
+  }
+  const lock = acquireRunLock(runDir);
+  if (steps !== config.steps) {
+    config = { ...config, steps };
+    writeDurably(join(runDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  }
+  rmSync(join(runDir, RESULT_FILE), { force: true });
+  if (!values.json) {
+    console.error(
+      checkpoint
+        ? `resuming ${runDir} at ${done} of ${steps} steps`
+        : `${runDir} has no checkpoint yet: starting it afresh, with the answers in its store`,
+    );
+  }
+  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  await runTraining(runDir, config, store, lock, {
+    resume: checkpoint !== null,
+    json: values.json,
+    port: values.port,
+    host: values.host,
+  });
+  return 0;
+}

@@ -1,0 +1,127 @@
+/**
+ * What `train` and `resume` share once a run folder is ready: the labelling server for human
+ * runs (same owner link and port as before, when it can), the progress bar, Ctrl-C, the loop,
+ * and the report.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildLoop } from "../loop/build_loop.ts";
+import type { PreferenceLoop, RunResult } from "../loop/preference_loop.ts";
+import type { RunConfig } from "../loop/run_config.ts";
+import { type ServerProcess, startServerProcess } from "../server/index.ts";
+import type { PreferenceStore, RunLock } from "../store/index.ts";
+import { Progress } from "./progress.ts";
+
+export type TrainingOptions = {
+  resume: boolean;
+  json: boolean;
+  port?: number;
+  host?: string;
+};
+
+/** Runs the loop in `runDir` to its end (or Ctrl-C), then releases the store and the lock. */
+export async function runTraining(
+  runDir: string,
+  config: RunConfig,
+  store: PreferenceStore,
+  lock: RunLock,
+  options: TrainingOptions,
+): Promise<RunResult> {
+  let loop: PreferenceLoop | null = null;
+  let server: ServerProcess | null = null;
+  const progress = new Progress(config.steps, !options.json);
+  let interrupted = false;
+  const stop = () => {
+    // The first Ctrl-C ends the run after this update, saving it; a second one leaves at once,
+    // and `backflip resume` carries on from the last checkpoint.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.note("stopping after this update (Ctrl-C again to quit at once)");
+    loop?.requestStop();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    if (config.teacher === "human") {
+      server = await startLabellingServer(runDir, options);
+      console.error(
+        `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
+      );
+    }
+    loop = buildLoop(config, runDir, store, {
+      resume: options.resume,
+      events: {
+        onPhase: (_phase, detail) => progress.note(detail),
+        onProgress: (row) => progress.update(row),
+        onStatus: (status) => progress.status(status),
+      },
+    });
+    const result = await loop.run();
+    progress.stop();
+    report(result, runDir, options.json);
+    return result;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    progress.stop();
+    loop?.dispose();
+    await server?.stop();
+    await store.close();
+    lock.release();
+  }
+}
+
+const SERVER_FILE = "server.json";
+
+/**
+ * Starts the page on the port it had before, so that links given out earlier keep working; if
+ * that port is taken now, on a free one, and says so.
+ */
+async function startLabellingServer(
+  runDir: string,
+  options: TrainingOptions,
+): Promise<ServerProcess> {
+  const saved = readSavedPort(runDir);
+  const port = options.port ?? saved ?? 0;
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess(runDir, { port, host: options.host });
+  } catch (error) {
+    if (options.port !== undefined || saved === null) throw error;
+    console.error(`port ${saved} is in use now, so the page moves to a new one (new links below)`);
+    server = await startServerProcess(runDir, { port: 0, host: options.host });
+  }
+  writeFileSync(join(runDir, SERVER_FILE), `${JSON.stringify({ port: server.port })}\n`);
+  return server;
+}
+
+function readSavedPort(runDir: string): number | null {
+  try {
+    const { port } = JSON.parse(readFileSync(join(runDir, SERVER_FILE), "utf8")) as {
+      port?: unknown;
+    };
+    return Number.isInteger(port) ? (port as number) : null;
+  } catch {
+    return null;
+  }
+}
+
+function report(result: RunResult, runDir: string, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ ...result, run: runDir }));
+    return;
+  }
+  const { evalReturn } = result;
+  const waited =
+    result.waitedSeconds > 0
+      ? `, ${result.waitedSeconds.toFixed(0)} s of it waiting for answers`
+      : "";
+  const how = result.stopped
+    ? `stopped after ${result.steps} steps; 'backflip resume ${runDir}' continues it`
+    : `${result.steps} steps`;
+  console.log(
+    `done in ${result.wallSeconds.toFixed(1)} s${waited}: ${how}, ${result.labels} labels; ` +
+      `eval return on ${evalReturn.env} ${evalReturn.mean.toFixed(1)} ± ${evalReturn.std.toFixed(1)} ` +
+      `over ${evalReturn.episodes} episodes. Run saved in ${runDir}`,
+  );
+}
