@@ -20,16 +20,31 @@ export interface RunTeacher {
   setState(state: RngState | null): void;
 }
 
+/** A teacher whose random stream (noise, repeats) is kept in checkpoints. */
+abstract class SeededTeacher {
+  constructor(protected readonly rng: Rng) {}
+
+  getState(): RngState {
+    return this.rng.getState();
+  }
+
+  setState(state: RngState | null): void {
+    if (state) this.rng.setState(state);
+  }
+}
+
 /** A scripted teacher (oracle, noisy, goal) whose answers are recorded in the store at once. */
-export class SyntheticTeacher implements RunTeacher {
+export class SyntheticTeacher extends SeededTeacher implements RunTeacher {
   readonly human = false;
 
   constructor(
     private readonly store: PreferenceStore,
     private readonly teacher: Teacher,
-    /** The stream the teacher draws from (its noise), kept for checkpoints. */
-    private readonly rng: Rng,
-  ) {}
+    /** The stream the teacher draws from (its noise). */
+    rng: Rng,
+  ) {
+    super(rng);
+  }
 
   get name(): string {
     return this.teacher.name;
@@ -54,14 +69,6 @@ export class SyntheticTeacher implements RunTeacher {
     }
     if (queries.length > 0) await this.ask(queries);
   }
-
-  getState(): RngState {
-    return this.rng.getState();
-  }
-
-  setState(state: RngState | null): void {
-    if (state) this.rng.setState(state);
-  }
 }
 
 /**
@@ -69,7 +76,7 @@ export class SyntheticTeacher implements RunTeacher {
  * goes out a second time, sides swapped, so the owner can see how often two labellers agree; the
  * store leases a repeat only to someone other than who saw the original.
  */
-export class HumanTeacher implements RunTeacher {
+export class HumanTeacher extends SeededTeacher implements RunTeacher {
   readonly name = "human";
   readonly human = true;
   /** Originals asked by this process, to draw repeats from. */
@@ -77,9 +84,11 @@ export class HumanTeacher implements RunTeacher {
 
   constructor(
     private readonly store: PreferenceStore,
-    private readonly rng: Rng,
+    rng: Rng,
     private readonly repeatShare: number,
-  ) {}
+  ) {
+    super(rng);
+  }
 
   async ask(queries: Query[], phase: QueryPhase): Promise<void> {
     this.asked.push(...queries);
@@ -99,14 +108,6 @@ export class HumanTeacher implements RunTeacher {
 
   /** Unanswered queries stay on the page; nothing to do. */
   async catchUp(): Promise<void> {}
-
-  getState(): RngState {
-    return this.rng.getState();
-  }
-
-  setState(state: RngState | null): void {
-    if (state) this.rng.setState(state);
-  }
 }
 
 /** A run on a frozen reward model asks nobody anything. */
