@@ -29,14 +29,14 @@ export async function runTraining(
 ): Promise<RunResult> {
   let loop: PreferenceLoop | null = null;
   let server: ServerProcess | null = null;
-  const progress = new Progress(config.steps, !options.json);
+  let progress: Progress | null = null;
   let interrupted = false;
   const stop = () => {
     // The first Ctrl-C ends the run after this update, saving it; a second one leaves at once,
     // and `backflip resume` carries on from the last checkpoint.
     if (interrupted) process.exit(130);
     interrupted = true;
-    progress.note("stopping after this update (Ctrl-C again to quit at once)");
+    progress?.note("stopping after this update (Ctrl-C again to quit at once)");
     loop?.requestStop();
   };
   process.on("SIGINT", stop);
@@ -48,22 +48,25 @@ export async function runTraining(
         `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
       );
     }
+    // After the links, so that the bar is not drawn above them.
+    const bar = new Progress(config.steps, !options.json);
+    progress = bar;
     loop = buildLoop(config, runDir, store, {
       resume: options.resume,
       events: {
-        onPhase: (_phase, detail) => progress.note(detail),
-        onProgress: (row) => progress.update(row),
-        onStatus: (status) => progress.status(status),
+        onPhase: (_phase, detail) => bar.note(detail),
+        onProgress: (row) => bar.update(row),
+        onStatus: (status) => bar.status(status),
       },
     });
     const result = await loop.run();
-    progress.stop();
+    bar.stop();
     report(result, runDir, options.json);
     return result;
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
-    progress.stop();
+    progress?.stop();
     loop?.dispose();
     await server?.stop();
     await store.close();
