@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Rng } from "../core/rng.ts";
+import { Rng } from "../core/rng.ts";
 import type { Clip, Rollout } from "../core/types.ts";
 import { makeEnv, type VecEnv } from "../envs/index.ts";
 import { isMujocoEnvId, sceneDescription } from "../envs/mujoco/index.ts";
@@ -178,6 +178,7 @@ export class PreferenceLoop {
   }
 
   async run(): Promise<RunResult> {
+    await this.leaveStoredIds();
     await this.publishRunInfo();
     await this.store.setMeta(META.control, {} satisfies TrainerControl);
     await this.heartbeat("starting");
@@ -225,6 +226,20 @@ export class PreferenceLoop {
     };
     if (!stopped) writeDurably(join(this.runDir, RESULT_FILE), `${JSON.stringify(result)}\n`);
     return result;
+  }
+
+  /**
+   * Clip and query ids are drawn from `rng`. A run killed after its last checkpoint had drawn ids
+   * from the stream that resuming restores, and stored some; drawn again, they would name other
+   * clips, and the store keeps the first clip under an id, so a query's stored clip would not be
+   * the one its teacher judged. A loop that finds queries in its store therefore draws from a
+   * stream keyed by their number, which grows with every query stored.
+   */
+  private async leaveStoredIds(): Promise<void> {
+    const stored = await this.store.countQueries();
+    if (stored === 0) return;
+    const seed = (this.rng.nextU32() ^ Math.imul(stored, 0x9e3779b1)) >>> 0;
+    this.rng.setState(new Rng(seed).getState());
   }
 
   /** Ends the run after the current update (Ctrl-C): the policy and reward model are still saved. */
