@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { Query } from "../../src/core/types.ts";
 import { buildLoop } from "../../src/loop/build_loop.ts";
 import type { LoopEvents } from "../../src/loop/preference_loop.ts";
 import { writeConfig } from "../../src/loop/preference_loop.ts";
@@ -43,23 +44,41 @@ function metricSteps(dir: string): number[] {
 }
 
 test("a run that crashes mid-way resumes from its checkpoint and ends with every label once", async () => {
-  const c = config({ checkpointSeconds: 0.001 });
+  // Checkpoints only when the first labels are in: the crash loses several updates' work.
+  const c = config({ checkpointSeconds: 1000, labels: 100, steps: 30_000 });
   const { dir, store } = await openRun();
   writeConfig(dir, c);
   let rows = 0;
   await runUntilCrash(c, dir, store, {
     onProgress: () => {
-      if (++rows === 3) throw new Crash();
+      if (++rows === 12) throw new Crash();
     },
   });
   const before = await store.labelProgress();
-  assert.ok(before.answered > 15 && before.answered < 60, `crashed mid-run (${before.answered})`);
+  assert.ok(before.answered > 25 && before.answered < 100, `crashed mid-run (${before.answered})`);
 
+  // Every question the resumed run asks must be stored with the very clips its teacher judged.
+  // Its random stream is restored from the checkpoint, so drawing ids from it again would name
+  // other clips with the ids of clips stored in the lost stretch, which the store would keep.
+  const asked: Query[] = [];
+  const addQueries = store.addQueries.bind(store);
+  store.addQueries = (queries, ...rest) => {
+    asked.push(...queries);
+    return addQueries(queries, ...rest);
+  };
   const result = await resume(c, dir, store);
+  for (const query of asked) {
+    const stored = await store.getQuery(query.id);
+    assert.deepEqual(
+      [stored?.left.obs, stored?.right.obs],
+      [query.left.obs, query.right.obs],
+      `query ${query.id} is stored with the clips that were asked about`,
+    );
+  }
   assert.ok(result.steps >= c.steps);
-  assert.equal(result.labels, 60);
-  assert.deepEqual(await store.labelProgress(), { asked: 60, answered: 60 });
-  assert.equal(await store.countAnswers(), 60, "no answer was given twice");
+  assert.equal(result.labels, 100);
+  assert.deepEqual(await store.labelProgress(), { asked: 100, answered: 100 });
+  assert.equal(await store.countAnswers(), 100, "no answer was given twice");
   const steps = metricSteps(dir);
   assert.ok(
     steps.every((s, i) => i === 0 || s > steps[i - 1]),
