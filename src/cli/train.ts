@@ -2,12 +2,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeConfig } from "../loop/preference_loop.ts";
 import type { RunConfig } from "../loop/run_config.ts";
-import {
-  acquireRunLock,
-  importPreferences,
-  PreferenceFileError,
-  PreferenceStore,
-} from "../store/index.ts";
+import { acquireRunLock, importPreferences, PreferenceStore } from "../store/index.ts";
 import { formatHelp, parseOptions, UsageError } from "./args.ts";
 import { runTraining } from "./run_training.ts";
 import { buildConfig, TRAIN_COMMAND } from "./train_options.ts";
@@ -38,6 +33,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (config.preferences) {
       const { added, comparisons } = await importPreferences(store, config.preferences, {
         envId: config.envId,
+      }).catch((error: Error) => {
+        // A file of another env, or a broken one: the user's input, not a crash.
+        throw new UsageError(`--preferences: ${error.message}`);
       });
       console.error(`${added} of ${comparisons} comparisons from ${config.preferences} imported`);
     }
@@ -48,7 +46,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
     lock.release();
     if (freshFolder) rmSync(runDir, { recursive: true, force: true });
     else for (const f of STORE_FILES) rmSync(join(runDir, f), { force: true });
-    if (error instanceof PreferenceFileError) throw new UsageError(error.message);
     throw error;
   }
   await runTraining(runDir, config, store, lock, {
