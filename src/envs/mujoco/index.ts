@@ -1,6 +1,18 @@
 /** MuJoCo tasks (Gymnasium v5 and preference-ready variants), their VecEnv and scene export. */
-export { isMujocoEnvId, MUJOCO_ENV_IDS, makeMujocoEnv, mujocoEnvClass } from "./envs.ts";
+import { isMujocoEnvId as isBuiltinMujocoEnvId } from "./envs.ts";
+import { isMjcfEnvId } from "./mjcf_file.ts";
+
+export { MUJOCO_ENV_IDS, makeMujocoEnv, mujocoEnvClass } from "./envs.ts";
 export { compiledModel, mujoco, wasmHeapBytes } from "./loader.ts";
+export {
+  checkWellFormed,
+  isMjcfEnvId,
+  MjcfEnv,
+  type MjcfEnvOptions,
+  MjcfVecEnv,
+  mjcfModelInfo,
+  registerMjcfEnv,
+} from "./mjcf_file.ts";
 export {
   MujocoEnv,
   type MujocoEnvOptions,
@@ -31,3 +43,9 @@ export {
   Walker2dEnv,
 } from "./tasks.ts";
 export { MujocoVecEnv } from "./vec_env.ts";
+
+/** True for the built-in MuJoCo ids and for ids registered from MJCF files (their page draws
+ * them with the three.js renderer from `sceneDescription`). */
+export function isMujocoEnvId(id: string): boolean {
+  return isBuiltinMujocoEnvId(id) || isMjcfEnvId(id);
+}

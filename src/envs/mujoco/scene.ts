@@ -10,8 +10,9 @@
  * MuJoCo) only when drawing.
  */
 import type { Frame } from "../../core/types.ts";
-import { mujocoEnvClass } from "./envs.ts";
-import { compiledModel, mujoco } from "./loader.ts";
+import { isMujocoEnvId, mujocoEnvClass } from "./envs.ts";
+import { compiledModel, type MjModel, mujoco } from "./loader.ts";
+import { isMjcfEnvId, mjcfModelInfo } from "./mjcf_file.ts";
 import { Sim } from "./sim.ts";
 
 export type SceneGeomType =
@@ -133,10 +134,64 @@ function round(x: number, scale: number): number {
   return Math.round(x * scale) / scale + 0;
 }
 
-/** The scene of an env id (`Hopper-v5` and `Hopper-pref-v5` share one). */
-export function sceneDescription(envId: string): SceneDescription {
+/** The model behind a built-in MuJoCo id or an MJCF file's id (mjcf_file.ts). */
+function sceneSource(envId: string): {
+  modelName: string;
+  model: MjModel;
+  frameSkip: number;
+  view: SceneDescription["view"];
+} {
+  if (!isMujocoEnvId(envId) && isMjcfEnvId(envId)) {
+    const info = mjcfModelInfo(envId);
+    return {
+      modelName: envId,
+      model: info.model,
+      frameSkip: info.frameSkip,
+      view: guessView(info.model),
+    };
+  }
   const { task } = mujocoEnvClass(envId);
-  const m = compiledModel(task.modelName, task.xml);
+  return {
+    modelName: task.modelName,
+    model: compiledModel(task.modelName, task.xml),
+    frameSkip: task.frameSkip,
+    view: VIEWS[task.name] ?? { trackBodyId: null, plane: null },
+  };
+}
+
+/**
+ * A camera hint for a model from a file: follow body 1 when a body attached to the world moves
+ * freely or slides; look down (`xy`) when every hinge turns about z, from the side (`xz`) when
+ * every hinge turns about y; otherwise 3-D.
+ */
+function guessView(m: MjModel): SceneDescription["view"] {
+  const type = m.jnt_type as Int32Array;
+  const body = m.jnt_bodyid as Int32Array;
+  const axis = m.jnt_axis as Float64Array;
+  const parent = m.body_parentid as Int32Array;
+  let roaming = false;
+  let allZ = m.njnt > 0;
+  let allY = m.njnt > 0;
+  for (let j = 0; j < m.njnt; j++) {
+    if (parent[body[j]] === 0 && (type[j] === 0 || type[j] === 2)) roaming = true;
+    if (type[j] === 0 || type[j] === 1) {
+      allZ = false;
+      allY = false;
+    } else if (type[j] === 3) {
+      if (Math.abs(axis[3 * j + 2]) < 0.999) allZ = false;
+      if (Math.abs(axis[3 * j + 1]) < 0.999) allY = false;
+    }
+  }
+  return {
+    trackBodyId: roaming && m.nbody > 1 ? 1 : null,
+    plane: allZ ? "xy" : allY ? "xz" : null,
+  };
+}
+
+/** The scene of an env id (`Hopper-v5` and `Hopper-pref-v5` share one; so may MJCF ids). */
+export function sceneDescription(envId: string): SceneDescription {
+  const source = sceneSource(envId);
+  const m = source.model;
   const name = (type: number, id: number) => mujoco.mj_id2name(m, type, id) ?? "";
   const bodyParent = m.body_parentid as Int32Array;
   const bodyPos = m.body_pos as Float64Array;
@@ -191,17 +246,17 @@ export function sceneDescription(envId: string): SceneDescription {
   }
   return {
     envId,
-    model: task.modelName,
+    model: source.modelName,
     timestep: m.opt.timestep,
-    frameSkip: task.frameSkip,
-    dt: m.opt.timestep * task.frameSkip,
+    frameSkip: source.frameSkip,
+    dt: m.opt.timestep * source.frameSkip,
     nq: m.nq,
     qpos0: nums(m.qpos0 as Float64Array, 0, m.nq),
     bodies,
     joints,
     geoms,
     movingGeomIds,
-    view: VIEWS[task.name] ?? { trackBodyId: null, plane: null },
+    view: source.view,
   };
 }
 
@@ -215,11 +270,11 @@ export function geomPoses(
   envId: string,
   qposSteps: readonly (ArrayLike<number> | Frame)[],
 ): GeomPoses {
-  const { task } = mujocoEnvClass(envId);
-  let sim = scratch.get(task.modelName);
+  const source = sceneSource(envId);
+  let sim = scratch.get(source.modelName);
   if (sim === undefined) {
-    sim = new Sim(compiledModel(task.modelName, task.xml));
-    scratch.set(task.modelName, sim);
+    sim = new Sim(source.model);
+    scratch.set(source.modelName, sim);
   }
   const gBody = sim.model.geom_bodyid as Int32Array;
   const geomIds: number[] = [];
