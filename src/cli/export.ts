@@ -1,29 +1,30 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { exportPreferences, META, PreferenceStore, type RunInfo } from "../store/index.ts";
-import { parseCommand, UsageError } from "./args.ts";
+import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
-const HELP = `backflip export — write a run's answered comparisons to a file
-
-  backflip export DIR --out FILE.jsonl
+const EXPORT_COMMAND = defineCommand({
+  name: "export",
+  synopsis: `backflip export DIR --out FILE.jsonl — write a run's answered comparisons to a file
 
 Every live answer (undone ones left out, "can't tell" kept) with both clips, one JSON line
 each, after a header line. The format is described in docs/preferences-format.md; another run
-of the same env can import the file.`;
-
-const OPTIONS = {
-  out: { type: "string", short: "o" },
-  help: { type: "boolean", short: "h" },
-} as const;
+of the same env can start with the file ('backflip train --preferences FILE').`,
+  options: {
+    out: { kind: "string", value: "FILE.jsonl", required: true, help: "the file to write" },
+  },
+});
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand("export", argv, OPTIONS);
+  const { values, positionals } = parseOptions(EXPORT_COMMAND, argv);
   if (values.help) {
-    console.log(HELP);
+    console.log(formatHelp(EXPORT_COMMAND));
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new UsageError(`usage: backflip export DIR --out FILE.jsonl\n\n${HELP}`);
+    throw new UsageError(
+      "backflip export: give one run directory, e.g. backflip export runs/my-run --out prefs.jsonl",
+    );
   }
   const dir = positionals[0];
   const storePath = join(dir, "store.sqlite");
