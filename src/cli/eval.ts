@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { hasEnv, makeEnv } from "../envs/index.ts";
+import { hasEnv, isEnvSourcePath, loadEnvSource, makeEnv } from "../envs/index.ts";
 import { latestModelDir } from "../loop/checkpoint.ts";
 import { evaluatePolicy, goalOf } from "../loop/evaluate.ts";
 import { readRunConfig } from "../loop/run_config.ts";
 import { PpoAgent } from "../rl/ppo.ts";
 import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import { loadRunSources } from "./train_options.ts";
 
 const EVAL_COMMAND = defineCommand({
   name: "eval",
@@ -15,9 +16,9 @@ const EVAL_COMMAND = defineCommand({
     seed: { kind: "int", value: "N", default: 12_345, min: 0, help: "seed of the first episode" },
     env: {
       kind: "string",
-      value: "ID",
+      value: "ID_OR_FILE",
       defaultText: "the run's evalEnvId, the standard task behind its env",
-      help: "evaluate on another env",
+      help: "evaluate on another env: an id, or an env module or MJCF file",
     },
     json: { kind: "boolean", help: "print one JSON line" },
   },
@@ -43,7 +44,23 @@ export async function evalCommand(argv: string[]): Promise<number> {
       `backflip eval: '${runDir}' has no saved policy yet (no policy/ or checkpoint); let it train a little first`,
     );
   }
-  if (values.env !== undefined && !hasEnv(values.env)) {
+  // The run's own env and goal files: evaluating with a changed one is allowed, with a warning.
+  let changed: string[];
+  try {
+    ({ changed } = await loadRunSources(config, { allowChanged: true }));
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`backflip eval: ${error.message}`);
+    throw error;
+  }
+  for (const path of changed) console.error(`warning: ${path} changed since the run started`);
+  let envId = values.env ?? config.evalEnvId;
+  if (values.env !== undefined && isEnvSourcePath(values.env)) {
+    try {
+      ({ envId } = await loadEnvSource(values.env, config.envSource?.options));
+    } catch (error) {
+      throw new UsageError(`backflip eval: --env: ${(error as Error).message}`);
+    }
+  } else if (values.env !== undefined && !hasEnv(values.env)) {
     try {
       makeEnv(values.env).close();
     } catch (error) {
@@ -52,13 +69,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   const agent = PpoAgent.load(policyDir);
   const episodes = values.episodes;
-  const result = evaluatePolicy(
-    agent,
-    values.env ?? config.evalEnvId,
-    episodes,
-    values.seed,
-    goalOf(config.teacher),
-  );
+  const result = evaluatePolicy(agent, envId, episodes, values.seed, goalOf(config.teacher));
   agent.dispose();
   if (values.json) console.log(JSON.stringify({ run: runDir, ...result }));
   else

@@ -6,6 +6,7 @@ import { RunConfigError, readRunConfig } from "../loop/run_config.ts";
 import { acquireRunLock, PreferenceStore } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 import { runTraining } from "./run_training.ts";
+import { loadRunSources } from "./train_options.ts";
 
 const RESUME_COMMAND = defineCommand({
   name: "resume",
@@ -36,6 +37,10 @@ down too. A human run's page comes back on the same port, with the same links.`,
       defaultText: "127.0.0.1",
       help: "human teacher: address to bind",
     },
+    "allow-changed-env": {
+      kind: "boolean",
+      help: "go on even if the run's env module, MJCF model or goal module changed since it started",
+    },
     json: { kind: "boolean", help: "print one JSON line with the result at the end" },
   },
 });
@@ -57,6 +62,14 @@ export async function resumeCommand(argv: string[]): Promise<number> {
     if (error instanceof RunConfigError) throw new UsageError(`backflip resume: ${error.message}`);
     throw error;
   }
+  // The run's env and goal files, checked against the hashes it started with.
+  const { changed } = await loadRunSources(config, {
+    allowChanged: values["allow-changed-env"],
+  }).catch((error: unknown) => {
+    if (error instanceof UsageError) throw new UsageError(`backflip resume: ${error.message}`);
+    throw error;
+  });
+  for (const path of changed) console.error(`warning: ${path} changed since the run started`);
   const checkpoint = readCheckpoint(runDir);
   const done = checkpoint?.state.envSteps ?? 0;
   const steps = values.steps ?? config.steps;

@@ -5,7 +5,7 @@ import type { RunConfig } from "../loop/run_config.ts";
 import { acquireRunLock, importPreferences, PreferenceStore } from "../store/index.ts";
 import { formatHelp, parseOptions, UsageError } from "./args.ts";
 import { runTraining } from "./run_training.ts";
-import { buildConfig, TRAIN_COMMAND } from "./train_options.ts";
+import { buildConfig, loadTrainSources, TRAIN_COMMAND } from "./train_options.ts";
 
 const STORE_FILES = ["store.sqlite", "store.sqlite-wal", "store.sqlite-shm"];
 
@@ -17,8 +17,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0)
     throw new UsageError(`backflip train: unexpected argument '${positionals[0]}'`);
-  const config = buildConfig({ values, given });
-  if (values.env !== undefined && config.envId !== values.env)
+  // An env or goal file is loaded and probed first: a broken one leaves no run folder behind.
+  const sources = await loadTrainSources({ values, given });
+  const config = buildConfig({ values, given }, sources);
+  if (values.env !== undefined && config.envId !== values.env && !config.envSource)
     console.error(`${config.teacher} is taught on ${config.envId}, without termination`);
   const runDir = values.run ?? defaultRunDir(config);
   if (existsSync(join(runDir, "config.json"))) {

@@ -4,8 +4,16 @@
  * disk beyond looking at paths, so that nothing is written before every flag is known good.
  */
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { hasEnv, makeEnv } from "../envs/index.ts";
+import { basename, extname, join, resolve } from "node:path";
+import {
+  type EnvSource,
+  fileSha256,
+  hasEnv,
+  isEnvSourcePath,
+  loadEnvSource,
+  makeEnv,
+  sampleClip,
+} from "../envs/index.ts";
 import { isMujocoEnvId } from "../envs/mujoco/index.ts";
 import { latestModelDir } from "../loop/checkpoint.ts";
 import { defaultRubric } from "../loop/rubrics.ts";
@@ -20,7 +28,13 @@ import {
 } from "../loop/run_config.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
-import { makeTeacher } from "../teachers/index.ts";
+import {
+  type GoalModuleInfo,
+  getGoal,
+  isGoalModuleSpec,
+  loadGoalModule,
+  makeTeacher,
+} from "../teachers/index.ts";
 import {
   checkHost,
   defineCommand,
@@ -47,7 +61,7 @@ Usage:
       value: "ID",
       required: true,
       field: "envId",
-      help: "environment (see 'backflip envs')",
+      help: "environment: an id (see 'backflip envs'), a module ./my_env.ts|.js whose default export is an Env, or a MuJoCo model ./robot.xml",
     },
     teacher: {
       kind: "string",
@@ -55,7 +69,7 @@ Usage:
       required: "unless --reward-model",
       field: "teacher",
       group: "teacher",
-      help: "human (you label clips in the browser) | oracle | noisy | goal:NAME",
+      help: "human (you label clips in the browser) | oracle | noisy | goal:NAME | goal:./my_goal.ts (a goal module)",
     },
     "reward-model": {
       kind: "string",
@@ -250,6 +264,27 @@ Usage:
       group: "teacher",
       help: "reward-model Adam steps before RL starts",
     },
+    "frame-skip": {
+      kind: "int",
+      value: "N",
+      default: 4,
+      min: 1,
+      group: "mjcf",
+      help: "--env FILE.xml: MuJoCo steps per env step",
+    },
+    horizon: {
+      kind: "int",
+      value: "N",
+      default: 1000,
+      min: 1,
+      group: "mjcf",
+      help: "--env FILE.xml: env steps per episode",
+    },
+    "exclude-root-xy": {
+      kind: "boolean",
+      group: "mjcf",
+      help: "--env FILE.xml: leave the root joint's x and y out of the observations",
+    },
     json: { kind: "boolean", help: "print one JSON line with the result at the end" },
   },
 });
@@ -260,12 +295,110 @@ export type TrainValues = TrainArgs["values"];
 
 const usage = (message: string) => new UsageError(`backflip train: ${message}`);
 
+/** The files `--env FILE` and `--teacher goal:FILE` named, loaded (see `loadTrainSources`). */
+export type TrainSources = {
+  env?: { envId: string; source: EnvSource };
+  goal?: GoalModuleInfo;
+};
+
+/**
+ * Loads the env module or MJCF model of `--env FILE` and the goal module of
+ * `--teacher goal:FILE`, probing them; anything wrong with them is a UsageError that names the
+ * file, before any run folder exists. Flags for an MJCF model alone are refused otherwise.
+ */
+export async function loadTrainSources({ values, given }: TrainArgs): Promise<TrainSources> {
+  const sources: TrainSources = {};
+  const env = values.env;
+  const xml = env !== undefined && isEnvSourcePath(env) && extname(env).toLowerCase() === ".xml";
+  if (!xml) refuseGroup(given, "mjcf", "for --env FILE.xml (an MJCF model) only");
+  if (env !== undefined && isEnvSourcePath(env)) {
+    try {
+      sources.env = await loadEnvSource(env, {
+        frameSkip: values["frame-skip"],
+        horizon: values.horizon,
+        excludeRootXY: values["exclude-root-xy"],
+      });
+    } catch (error) {
+      throw usage(`--env: ${(error as Error).message}`);
+    }
+  }
+  const teacher = values.teacher;
+  if (teacher !== undefined && isGoalModuleSpec(teacher)) {
+    try {
+      sources.goal = await loadGoalModule(teacher.slice("goal:".length));
+    } catch (error) {
+      throw usage(`--teacher: ${(error as Error).message}`);
+    }
+  }
+  return sources;
+}
+
+/** What `loadRunSources` found: the files that changed since the run started (when allowed). */
+export type RunSourcesReport = { changed: string[] };
+
+/**
+ * Loads the env file and goal module a run's config records, so that its env id and goal are
+ * registered before anything builds them. A file whose contents changed since the run started
+ * is refused (a UsageError) unless `allowChanged`, and then listed in `changed`.
+ */
+export async function loadRunSources(
+  config: RunConfig,
+  { allowChanged }: { allowChanged: boolean },
+): Promise<RunSourcesReport> {
+  const changed: string[] = [];
+  const check = (path: string, sha256: string, what: string) => {
+    if (!existsSync(path)) {
+      throw new UsageError(`the run's ${what} ${path} no longer exists; put it back to go on`);
+    }
+    const now = fileSha256(path);
+    if (now === sha256) return;
+    if (!allowChanged) {
+      throw new UsageError(
+        `${basename(path)} changed since the run started (sha256 ${sha256.slice(0, 12)}…, now ${now.slice(0, 12)}…); pass --allow-changed-env to use it anyway`,
+      );
+    }
+    changed.push(path);
+  };
+  if (config.envSource) {
+    const { path, sha256, options } = config.envSource;
+    check(path, sha256, config.envSource.kind === "mjcf" ? "MJCF model" : "env module");
+    let envId: string;
+    try {
+      ({ envId } = await loadEnvSource(path, options));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (envId !== config.envId && envId !== standardEnvId(config.envId)) {
+      throw new UsageError(
+        `${basename(path)} now makes env '${envId}'; the run trained '${config.envId}'`,
+      );
+    }
+  }
+  if (config.goalSource) {
+    const { path, sha256 } = config.goalSource;
+    check(path, sha256, "goal module");
+    let name: string;
+    try {
+      ({ name } = await loadGoalModule(path));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (`goal:${name}` !== config.teacher) {
+      throw new UsageError(
+        `${basename(path)} now holds goal '${name}'; the run's teacher is ${config.teacher}`,
+      );
+    }
+  }
+  return { changed };
+}
+
 /**
  * The run's config from train's flags, checked in full (flags that go together, the env, the
  * teacher, the paths named, every value's range): it throws a UsageError on anything wrong, and
- * writes nothing, so a bad flag leaves no run behind.
+ * writes nothing, so a bad flag leaves no run behind. Files named by `--env` and
+ * `--teacher goal:FILE` must be loaded first, by `loadTrainSources`.
  */
-export function buildConfig({ values, given }: TrainArgs): RunConfig {
+export function buildConfig({ values, given }: TrainArgs, sources: TrainSources = {}): RunConfig {
   const rewardModel = values["reward-model"];
   if (rewardModel !== undefined) {
     refuseGroup(
@@ -280,9 +413,22 @@ export function buildConfig({ values, given }: TrainArgs): RunConfig {
     );
   }
   if (values.env === undefined) throw usage("--env is required (see 'backflip envs')");
-  const teacher = values.teacher ?? NO_TEACHER;
+  if (isEnvSourcePath(values.env) && sources.env === undefined)
+    throw usage(`--env: '${values.env}' is a file; load it with loadTrainSources first`);
+  if (!sources.env) refuseGroup(given, "mjcf", "for --env FILE.xml (an MJCF model) only");
+  let teacher = values.teacher ?? NO_TEACHER;
+  if (isGoalModuleSpec(teacher)) {
+    if (sources.goal === undefined)
+      throw usage(`--teacher: '${teacher}' names a file; load it with loadTrainSources first`);
+    teacher = `goal:${sources.goal.name}`;
+  }
   const goal = teacher.startsWith("goal:");
   const noisy = teacher === "noisy";
+  if (sources.env?.source.kind === "mjcf" && (teacher === "oracle" || noisy)) {
+    throw usage(
+      `--teacher ${teacher}: ${basename(sources.env.source.path)} is an MJCF model, whose env has no reward (it is 0), so there is nothing for ${teacher} to judge by; teach it as human, or with a goal (goal:NAME or goal:./my_goal.ts)`,
+    );
+  }
   if (rewardModel === undefined && teacher !== "human") {
     try {
       makeTeacher(teacher); // checks the name, and a goal's
@@ -297,16 +443,25 @@ export function buildConfig({ values, given }: TrainArgs): RunConfig {
   if (values.host !== undefined) checkHost("train", "host", values.host);
 
   // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
+  const envArg = sources.env?.envId ?? values.env;
   const envId =
-    goal && hasEnv(preferenceReadyId(values.env)) ? preferenceReadyId(values.env) : values.env;
+    goal && !sources.env && hasEnv(preferenceReadyId(envArg)) ? preferenceReadyId(envArg) : envArg;
   let dt: number;
+  let horizon: number;
   try {
     const probe = makeEnv(envId);
     dt = probe.spec.dt;
+    horizon = probe.spec.maxEpisodeSteps;
     probe.close();
   } catch (error) {
     throw usage(`--env: ${(error as Error).message}`); // the registry suggests the nearest id
   }
+  const mujoco = isMujocoEnvId(envId) || sources.env?.source.kind === "mjcf";
+  const defaultClip = defaultClipSteps(envId, dt, mujoco);
+  const clipSteps =
+    values["clip-steps"] ??
+    (sources.env ? Math.max(2, Math.min(defaultClip, horizon)) : defaultClip);
+  if (sources.goal) checkGoalOnEnv(teacher, envId, clipSteps);
   const evalEnvId = standardEnvId(envId);
   const config = {
     envId,
@@ -323,26 +478,43 @@ export function buildConfig({ values, given }: TrainArgs): RunConfig {
     steps: values.steps,
     seed: values.seed,
     selection: values.selection,
-    clipSteps: values["clip-steps"] ?? defaultClipSteps(envId, dt, isMujocoEnvId(envId)),
+    clipSteps,
     pretrainFraction: values.pretrain,
     respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
     scheduleC: 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
-    evalEnvId: goal || !hasEnv(evalEnvId) ? envId : evalEnvId,
+    evalEnvId: goal || sources.env || !hasEnv(evalEnvId) ? envId : evalEnvId,
     evalEpisodes: values["eval-episodes"],
     checkpointSeconds: values["checkpoint-every"],
-    rubric: values.rubric ?? defaultRubric(envId, teacher),
+    rubric: values.rubric ?? sources.goal?.rubric ?? defaultRubric(envId, teacher),
     repeatShare: values["repeat-share"],
     ppo: ppoOverrides(values, ppoPreset(envId)),
     pace: values.pace, // absent: the schema's default for the teacher
     preferences: values.preferences === undefined ? null : resolve(values.preferences),
     rewardModel: rewardModel === undefined ? null : resolve(rewardModel),
+    envSource: sources.env?.source ?? null,
+    goalSource: sources.goal ? { path: sources.goal.path, sha256: sources.goal.sha256 } : null,
   };
   const checked = runConfigSchema.safeParse(config, { reportInput: true });
   if (!checked.success) throw usage(describeConfigIssues(checked.error.issues, flagOfField));
   return checked.data;
+}
+
+/** Scores a clip of random steps of the env with a goal module, so a goal that fails says so now. */
+function checkGoalOnEnv(teacher: string, envId: string, steps: number): void {
+  let clip: ReturnType<typeof sampleClip>;
+  try {
+    clip = sampleClip(envId, steps);
+  } catch (error) {
+    throw usage(`--env: ${envId} failed while a clip was sampled: ${(error as Error).message}`);
+  }
+  try {
+    getGoal(teacher.slice("goal:".length))(clip);
+  } catch (error) {
+    throw usage(`--teacher: on a clip of ${envId}: ${(error as Error).message}`);
+  }
 }
 
 function ppoOverrides(values: TrainValues, preset: Partial<PpoConfig>): Partial<PpoConfig> {

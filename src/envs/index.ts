@@ -16,6 +16,7 @@ export {
 } from "./classic/mountain_car_continuous.ts";
 export { PendulumEnv, type PendulumOptions } from "./classic/pendulum.ts";
 export * from "./env.ts";
+export * from "./env_module.ts";
 export * from "./registry.ts";
 export * from "./vec_env.ts";
 

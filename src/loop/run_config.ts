@@ -115,12 +115,41 @@ export const runConfigSchema = z
      * on, frozen: no teacher (`teacher` is `none`), no labels, no queries.
      */
     rewardModel: z.string().min(1).nullable().default(null),
+    /**
+     * The file the env came from (`--env ./my_env.ts` or `./robot.xml`), loaded again by every
+     * command that builds the run's envs; null for a registered env.
+     */
+    envSource: z
+      .object({
+        path: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex"),
+        kind: z.enum(["module", "mjcf"]),
+        options: z
+          .object({
+            frameSkip: z.int().min(1).optional(),
+            horizon: z.int().min(1).optional(),
+            excludeRootXY: z.boolean().optional(),
+          })
+          .optional(),
+      })
+      .nullable()
+      .default(null),
+    /** The goal module of a `goal:` teacher loaded from a file (`--teacher goal:./my_goal.ts`). */
+    goalSource: z
+      .object({
+        path: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex"),
+      })
+      .nullable()
+      .default(null),
     /** Seconds between checkpoints; absent: the loop's default. */
     checkpointSeconds: positive().optional(),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: "custom", path: [path], message, input: c[path as keyof typeof c] });
+    if (c.goalSource !== null && !c.teacher.startsWith("goal:"))
+      issue("goalSource", "is for goal:NAME teachers only");
     if (c.rewardModel !== null) {
       if (c.teacher !== NO_TEACHER)
         issue("teacher", `must be '${NO_TEACHER}' in a run on a saved reward model`);

@@ -34,3 +34,11 @@ export function getGoal(name: string): ClipScorer {
 export function listGoals(): string[] {
   return [...goals.keys()].sort();
 }
+
+export {
+  type GoalModule,
+  GoalModuleError,
+  type GoalModuleInfo,
+  isGoalModuleSpec,
+  loadGoalModule,
+} from "./goal_module.ts";
