@@ -111,8 +111,7 @@ export async function loadEnvModule(path: string): Promise<EnvModuleInfo> {
   const sha256 = fileSha256(absPath);
   let exported: unknown;
   try {
-    const mod = (await import(pathToFileURL(absPath).href)) as { default?: unknown };
-    exported = mod.default;
+    exported = await importDefault(absPath);
   } catch (error) {
     throw new EnvSourceError(`${name} threw while loading: ${messageOf(error)}`);
   }
@@ -148,6 +147,34 @@ export async function loadEnvModule(path: string): Promise<EnvModuleInfo> {
   const info = { envId: spec.id, path: absPath, sha256 };
   loadedModules.set(absPath, info);
   return info;
+}
+
+/**
+ * The default export of a user's module. A `.ts` file in a folder whose package.json does not
+ * say `"type": "module"` is CommonJS to Node, and a plain `import()` of it fails in a
+ * require cycle under tsx; tsx's `tsImport` loads it, with the export one `default` deeper.
+ */
+export async function importDefault(absPath: string): Promise<unknown> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(absPath).href)) as { default?: unknown };
+  } catch (error) {
+    if (!/require\(\) ES Module|ERR_REQUIRE/.test(messageOf(error))) throw error;
+    const { tsImport } = await import("tsx/esm/api");
+    mod = (await tsImport(pathToFileURL(absPath).href, import.meta.url)) as { default?: unknown };
+  }
+  let exported = mod.default;
+  // CommonJS compiled from `export default`: { default: X } (with __esModule), not X itself.
+  if (
+    exported !== null &&
+    typeof exported === "object" &&
+    "default" in exported &&
+    !("spec" in exported) &&
+    !("scorer" in exported)
+  ) {
+    exported = (exported as { default: unknown }).default;
+  }
+  return exported;
 }
 
 /** A factory from the default export: an env (shared, its `close` ignored), a class, or a function. */

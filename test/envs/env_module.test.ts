@@ -75,6 +75,19 @@ test("a factory returning plain arrays and no info gets Float32Array obs and an 
   assert.equal(isEnvSourcePath("CartPole-v1"), false);
 });
 
+test("a .ts module in a folder that Node takes for CommonJS loads too", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "backflip-cjs-"));
+  writeFileSync(join(folder, "package.json"), '{ "name": "not-a-module-package" }');
+  const path = join(folder, "cjs_env.ts");
+  writeFileSync(
+    path,
+    readFileSync(envFile("CjsFolder-v0"), "utf8").replace("(options)", "(options: unknown)"),
+  );
+  const { envId } = await loadEnvModule(path);
+  assert.equal(envId, "CjsFolder-v0");
+  assert.equal(makeEnv(envId).reset(0).length, 2);
+});
+
 test("broken modules are refused with a message naming the file and the fault", async () => {
   await refused(
     join(fixtures, "bad_throws_env.ts"),

@@ -13,7 +13,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Clip } from "../../core/types.ts";
 import type { ClipScorer } from "../scorer.ts";
 import { listGoals, registerGoal } from "./index.ts";
@@ -63,7 +62,8 @@ export async function loadGoalModule(path: string): Promise<GoalModuleInfo> {
   const sha256 = createHash("sha256").update(readFileSync(absPath)).digest("hex");
   let exported: unknown;
   try {
-    exported = ((await import(pathToFileURL(absPath).href)) as { default?: unknown }).default;
+    const { importDefault } = await import("../../envs/env_module.ts");
+    exported = await importDefault(absPath);
   } catch (error) {
     throw new GoalModuleError(`${file} threw while loading: ${messageOf(error)}`);
   }
