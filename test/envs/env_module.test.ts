@@ -158,3 +158,17 @@ test("a goal module is registered under its name, checked, and usable as goal:<n
   await loadGoalModule(goal("nan", "(c) => c.rewards.map(() => NaN)"));
   assert.throws(() => getGoal("nan")(clip), /nan\.mjs: `scorer` returned NaN at step 0/);
 });
+
+test("the docs' HalfCheetah goal module scores −x velocity per step", async () => {
+  const info = await loadGoalModule(
+    join(fixtures, "..", "..", "examples", "halfcheetah_backwards.ts"),
+  );
+  assert.equal(info.name, "halfcheetah-backwards");
+  const clip = sampleClip("HalfCheetah-pref-v5", 6);
+  const scores = getGoal("halfcheetah-backwards")(clip);
+  const velocity = clip.signals?.x_velocity as Float32Array;
+  assert.deepEqual(
+    [...scores],
+    [...velocity].map((v) => Math.fround(-v)),
+  );
+});
