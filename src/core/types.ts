@@ -9,7 +9,49 @@ export type Frame =
   | { kind: "pendulum"; theta: number; torque: number }
   | { kind: "mountaincar"; position: number; force: number }
   | { kind: "mujoco"; qpos: number[] }
-  | { kind: "grid"; channels: number; height: number; width: number; cells: number[] };
+  | { kind: "grid"; channels: number; height: number; width: number; cells: number[] }
+  | ShapesFrame
+  | RgbFrame;
+
+/**
+ * The generic 2-D frame, for envs without a renderer of their own (docs/frames.md): shapes in
+ * world units inside the view box `[xmin, ymin, xmax, ymax]`, y up, drawn in order (later on
+ * top), letterboxed into the canvas with the aspect ratio kept.
+ */
+export type ShapesFrame = {
+  kind: "shapes";
+  view: [number, number, number, number];
+  shapes: Shape[];
+  /** CSS colour of the view box (default white). */
+  background?: string;
+};
+
+/** How a shape is painted. */
+export type ShapeStyle = {
+  /** CSS colour: the fill of a circle or box, the colour of a line. */
+  color: string;
+  /** Circles and boxes: `false` draws only the outline, in `color` (default `true`). */
+  fill?: boolean;
+  /** CSS colour of an outline drawn around a filled circle or box. */
+  stroke?: string;
+  /** Width of a line or outline in world units (default: 1.5 CSS pixels whatever the zoom). */
+  width?: number;
+};
+
+export type Shape =
+  /** Centre (x, y), radius r. */
+  | ({ type: "circle"; x: number; y: number; r: number } & ShapeStyle)
+  /** Centre (x, y), full width w and height h, turned by `angle` radians counter-clockwise. */
+  | ({ type: "box"; x: number; y: number; w: number; h: number; angle?: number } & ShapeStyle)
+  /** A polyline through `points` = [x0, y0, x1, y1, …] (at least two points). */
+  | ({ type: "line"; points: number[] } & ShapeStyle);
+
+/**
+ * A small RGB image, for envs that already render pixels: `data` is base64 of width × height × 3
+ * bytes, rows from the top, R G B per pixel. At most 64 × 64 (docs/frames.md: a 25-step clip of
+ * 64 × 64 frames is about 0.4 MB of JSON); the page draws nothing larger.
+ */
+export type RgbFrame = { kind: "rgb"; width: number; height: number; data: string };
 
 /** k consecutive steps of one episode. */
 export type Clip = {

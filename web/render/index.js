@@ -5,6 +5,9 @@
  * may add `resize()` (called after the canvas's pixel size changed) and `dispose()`. `predicted`
  * is the reward model's r̂ at that frame, or undefined. The registry loads a module the first
  * time its kind is seen, so a new env kind needs one new file here and nothing else.
+ *
+ * Two kinds are generic, for envs with no renderer of their own (docs/frames.md): `shapes`
+ * (circles, boxes and lines in world units, ./shapes.js) and `rgb` (a small image, ./rgb.js).
  */
 
 /** Kinds are plain lowercase names; anything else never reaches `import()`. */
