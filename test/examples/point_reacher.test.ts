@@ -73,12 +73,12 @@ test("the env keeps its declared spaces and draws shapes frames", () => {
 });
 
 /**
- * Measured (seed 1, 30,720 steps, 300 labels, about 18 s): trained −28.0 against random −87.4 on
- * 20 episodes (the run's own eval: −25.3; seed 2: −20.9). With the defaults of the loop tests (disagreement selection, 4
- * reward steps per update) the reward model ranked a go-to-target controller first yet PPO ended
- * worse than random (−112): disagreement picked pairs at the walls and the barely trained
- * ensemble kept action biases that PPO exploited. Random pairs and 30 reward steps per update
- * fix it.
+ * Measured (seed 1, 30,720 steps, 300 labels, about 18 s): trained −28.0 against random −87.4
+ * on 20 episodes (the run's own eval: −25.3; seed 2: −20.9). With the loop tests' defaults
+ * (disagreement selection, 4 reward steps per update) PPO ended worse than random (−112) even
+ * though the reward model ranked a go-to-target controller first, above random and zero actions;
+ * its r̂ kept a bias by action that the policy followed into a corner. Random pairs and 30 reward
+ * steps per update gave the figures above; why disagreement selection hurts here is not settled.
  */
 test("the oracle teaches the point reacher to beat a random policy", async () => {
   const c = config({
