@@ -41,7 +41,8 @@ export function fingertipDistances(clip: Clip): Float32Array {
 export function touchScore(clip: Clip): Float32Array {
   const d = fingertipDistances(clip);
   const out = new Float32Array(d.length);
-  for (let t = 0; t < d.length; t++) out[t] = -d[t] / DISTANCE_SCALE + (d[t] < TOUCH_RADIUS ? 1 : 0);
+  for (let t = 0; t < d.length; t++)
+    out[t] = -d[t] / DISTANCE_SCALE + (d[t] < TOUCH_RADIUS ? 1 : 0);
   return out;
 }
 

@@ -19,6 +19,11 @@ import {
   registerMjcfEnv,
   sceneDescription,
 } from "../../src/envs/mujoco/index.ts";
+import { buildLoop } from "../../src/loop/build_loop.ts";
+import { writeConfig } from "../../src/loop/preference_loop.ts";
+import { ppoPreset } from "../../src/rl/presets.ts";
+import { registerGoal } from "../../src/teachers/goals/index.ts";
+import { config, openRun } from "../loop/helpers.ts";
 
 const ARM = join(import.meta.dirname, "../../examples/arm/arm.xml");
 const tmp = mkdtempSync(join(tmpdir(), "backflip-mjcf-"));
@@ -312,4 +317,33 @@ test("the touch goal scores reaching and staying above passing by", () => {
     () => touchScore({ ...stays, signals: {} }),
     /needs clips with signals site\.fingertip/,
   );
+});
+
+test("the preference loop runs on the arm with its goal as teacher (quick check; figures in experiments/arm_touch.ts)", async () => {
+  const id = await registerMjcfEnv(ARM, { horizon: 50 });
+  registerGoal(touchGoal.name, touchGoal.scorer);
+  const c = config({
+    envId: id,
+    evalEnvId: id,
+    evalEpisodes: 2,
+    teacher: `goal:${touchGoal.name}`,
+    labels: 12,
+    steps: 4_096,
+    clipSteps: 25,
+    seed: 1,
+    ppo: { ...ppoPreset(id), nSteps: 512 },
+  });
+  const { dir, store } = await openRun();
+  writeConfig(dir, c);
+  const loop = buildLoop(c, dir, store);
+  try {
+    const result = await loop.run();
+    assert.ok(result.labels >= 12, `labels ${result.labels}`);
+    assert.equal(result.evalReturn.measure, `goal:${touchGoal.name}`);
+    assert.ok(Number.isFinite(result.evalReturn.mean) && result.evalReturn.mean < 0);
+  } finally {
+    loop.dispose();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
