@@ -224,7 +224,9 @@ export function parseCommand<const T extends NonNullable<ParseArgsConfig["option
   command: string,
   argv: string[],
   options: T,
-) {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({
       args: joinNegativeValues(argv, options),

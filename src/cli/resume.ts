@@ -1,14 +1,15 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { readCheckpoint, writeDurably } from "../loop/checkpoint.ts";
-import { RESULT_FILE, readResult } from "../loop/preference_loop.ts";
+import { RESULT_FILE, type RunResult, readResult } from "../loop/preference_loop.ts";
 import { RunConfigError, readRunConfig } from "../loop/run_config.ts";
 import { acquireRunLock, PreferenceStore } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 import { runTraining } from "./run_training.ts";
+import type { TrainOutput } from "./train.ts";
 import { loadRunSources } from "./train_options.ts";
 
-const RESUME_COMMAND = defineCommand({
+export const RESUME_COMMAND = defineCommand({
   name: "resume",
   synopsis: `backflip resume DIR — carry on a run from its last checkpoint
 
@@ -54,7 +55,38 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   const [runDir, ...extra] = positionals;
   if (!runDir) throw new UsageError("backflip resume: give the run directory, e.g. runs/my-run");
   if (extra.length > 0) throw new UsageError(`backflip resume: unexpected argument '${extra[0]}'`);
-  if (values.host !== undefined) checkHost("resume", "host", values.host);
+  await continueRun(
+    runDir,
+    {
+      steps: values.steps,
+      port: values.port,
+      host: values.host,
+      allowChangedEnv: values["allow-changed-env"],
+    },
+    { json: values.json },
+  );
+  return 0;
+}
+
+/** What `backflip resume` takes besides the run directory (its flags, camelCased). */
+export type ResumeOptions = {
+  steps?: number;
+  port?: number;
+  host?: string;
+  allowChangedEnv?: boolean;
+};
+
+/**
+ * `backflip resume DIR` once its flags are parsed (the library's `resume` comes here too):
+ * checks the run and its files, then carries it on from its last checkpoint.
+ */
+export async function continueRun(
+  runDir: string,
+  options: ResumeOptions,
+  output: TrainOutput,
+): Promise<RunResult> {
+  const log = output.log ?? console.error;
+  if (options.host !== undefined) checkHost("resume", "host", options.host);
   let config: ReturnType<typeof readRunConfig>;
   try {
     config = readRunConfig(runDir);
@@ -64,15 +96,15 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   }
   // The run's env and goal files, checked against the hashes it started with.
   const { changed } = await loadRunSources(config, {
-    allowChanged: values["allow-changed-env"],
+    allowChanged: options.allowChangedEnv ?? false,
   }).catch((error: unknown) => {
     if (error instanceof UsageError) throw new UsageError(`backflip resume: ${error.message}`);
     throw error;
   });
-  for (const path of changed) console.error(`warning: ${path} changed since the run started`);
+  for (const path of changed) log(`warning: ${path} changed since the run started`);
   const checkpoint = readCheckpoint(runDir);
   const done = checkpoint?.state.envSteps ?? 0;
-  const steps = values.steps ?? config.steps;
+  const steps = options.steps ?? config.steps;
   const finished = readResult(runDir);
   if (finished && steps <= finished.steps) {
     throw new UsageError(
@@ -90,19 +122,19 @@ export async function resumeCommand(argv: string[]): Promise<number> {
     writeDurably(join(runDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   }
   rmSync(join(runDir, RESULT_FILE), { force: true });
-  if (!values.json) {
-    console.error(
+  if (!output.json) {
+    log(
       checkpoint
         ? `resuming ${runDir} at ${done} of ${steps} steps`
         : `${runDir} has no checkpoint yet: starting it afresh, with the answers in its store`,
     );
   }
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
-  await runTraining(runDir, config, store, lock, {
+  const result = await runTraining(runDir, config, store, lock, {
     resume: checkpoint !== null,
-    json: values.json,
-    port: values.port,
-    host: values.host,
+    port: options.port,
+    host: options.host,
+    ...output,
   });
-  return 0;
+  return result;
 }

@@ -17,6 +17,12 @@ export type TrainingOptions = {
   json: boolean;
   port?: number;
   host?: string;
+  /** The progress bar (or progress lines when stderr is not a terminal); default: `!json`. */
+  progress?: boolean;
+  /** Print the result at the end (one JSON line with `json`); default true. */
+  report?: boolean;
+  /** Where notices go (the labelling page's links, …); default `console.error`. */
+  log?: (message: string) => void;
 };
 
 /** Runs the loop in `runDir` to its end (or Ctrl-C), then releases the store and the lock. */
@@ -44,12 +50,12 @@ export async function runTraining(
   try {
     if (config.teacher === "human") {
       server = await startLabellingServer(runDir, options);
-      console.error(
+      (options.log ?? console.error)(
         `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
       );
     }
     // After the links, so that the bar is not drawn above them.
-    const bar = new Progress(config.steps, !options.json);
+    const bar = new Progress(config.steps, options.progress ?? !options.json);
     progress = bar;
     loop = buildLoop(config, runDir, store, {
       resume: options.resume,
@@ -61,7 +67,7 @@ export async function runTraining(
     });
     const result = await loop.run();
     bar.stop();
-    report(result, runDir, options.json);
+    if (options.report ?? true) report(result, runDir, options.json);
     return result;
   } finally {
     process.off("SIGINT", stop);
@@ -91,7 +97,9 @@ async function startLabellingServer(
     server = await startServerProcess(runDir, { port, host: options.host });
   } catch (error) {
     if (options.port !== undefined || saved === null) throw error;
-    console.error(`port ${saved} is in use now, so the page moves to a new one (new links below)`);
+    (options.log ?? console.error)(
+      `port ${saved} is in use now, so the page moves to a new one (new links below)`,
+    );
     server = await startServerProcess(runDir, { port: 0, host: options.host });
   }
   writeFileSync(join(runDir, SERVER_FILE), `${JSON.stringify({ port: server.port })}\n`);

@@ -8,5 +8,12 @@ g.Float16Array ??= class Float16ArrayPlaceholder {};
 const jax = await import("@jax-js/jax");
 await jax.init("wasm");
 
-export const { numpy: np, jit, valueAndGrad, tree, nn, random } = jax;
+// Annotated, so that declaration emit (tsconfig.build.json) need not spell out jax-js's types.
+type Jax = typeof import("@jax-js/jax");
+export const np: Jax["numpy"] = jax.numpy;
+export const jit: Jax["jit"] = jax.jit;
+export const valueAndGrad: Jax["valueAndGrad"] = jax.valueAndGrad;
+export const tree: Jax["tree"] = jax.tree;
+export const nn: Jax["nn"] = jax.nn;
+export const random: Jax["random"] = jax.random;
 export type JaxArray = InstanceType<typeof jax.Array>;
