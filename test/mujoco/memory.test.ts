@@ -22,7 +22,7 @@ function jsHeapAfterGc(): number {
 
 test("10^6 env steps of a 16-env InvertedPendulum VecEnv: wasm and JS heaps stay flat", () => {
   const numEnvs = 16;
-  const vec = new MujocoVecEnv("InvertedPendulum-v5", numEnvs);
+  const vec = MujocoVecEnv.ofTask("InvertedPendulum-v5", numEnvs);
   vec.reset(0);
   const rng = new Rng(0);
   const actions = new Float32Array(numEnvs);

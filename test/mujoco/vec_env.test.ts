@@ -7,7 +7,7 @@ import { Rng } from "./helpers.ts";
 test("the VecEnv steps like separate envs seeded seed + i, resetting inside step", () => {
   const n = 4;
   for (const id of ["Hopper-v5", "Reacher-v5"]) {
-    const vec = new MujocoVecEnv(id, n);
+    const vec = MujocoVecEnv.ofTask(id, n);
     const singles = Array.from({ length: n }, () => makeMujocoEnv(id));
     const { obsSize, actSize } = vec;
     const obs = vec.reset(100);
@@ -52,7 +52,7 @@ test("the VecEnv steps like separate envs seeded seed + i, resetting inside step
 });
 
 test("a preference-ready VecEnv flags unhealthy steps and never terminates", () => {
-  const vec = new MujocoVecEnv("Hopper-pref-v5", 3);
+  const vec = MujocoVecEnv.ofTask("Hopper-pref-v5", 3);
   vec.reset(0);
   const rng = new Rng(3);
   let flagged = 0;
@@ -71,8 +71,8 @@ test("a preference-ready VecEnv flags unhealthy steps and never terminates", () 
 });
 
 test("the VecEnv checks its inputs", () => {
-  assert.throws(() => new MujocoVecEnv("Hopper-v5", 0), /numEnvs/);
-  const vec = new MujocoVecEnv("Hopper-v5", 2);
+  assert.throws(() => MujocoVecEnv.ofTask("Hopper-v5", 0), /numEnvs/);
+  const vec = MujocoVecEnv.ofTask("Hopper-v5", 2);
   assert.throws(() => vec.step(new Float32Array(6)), /reset/);
   vec.reset(0);
   assert.throws(() => vec.step(new Float32Array(5)), /2×3/);

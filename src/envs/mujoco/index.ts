@@ -9,7 +9,6 @@ export {
   isMjcfEnvId,
   MjcfEnv,
   type MjcfEnvOptions,
-  MjcfVecEnv,
   mjcfModelInfo,
   registerMjcfEnv,
 } from "./mjcf_file.ts";

@@ -43,10 +43,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Rng } from "../../core/rng.ts";
 import { type BoxSpace, box } from "../../core/spaces.ts";
 import type { Frame } from "../../core/types.ts";
-import type { Env, EnvSpec, StepInfo, StepResult, VecEnv, VecStepResult } from "../env.ts";
+import type { Env, EnvSpec, StepInfo, StepResult } from "../env.ts";
 import { registerEnv } from "../registry.ts";
 import { type MjModel, mujoco, wasmMemoryBuffer } from "./loader.ts";
 import { Sim } from "./sim.ts";
+import { MujocoVecEnv } from "./vec_env.ts";
 
 export type MjcfEnvOptions = {
   /** Physics steps per env step (default 4). */
@@ -145,7 +146,7 @@ export async function registerMjcfEnv(path: string, options: MjcfEnvOptions = {}
   registerEnv(
     id,
     () => new MjcfEnv(info),
-    (numEnvs) => new MjcfVecEnv(info, numEnvs),
+    (numEnvs) => new MujocoVecEnv(numEnvs, () => new MjcfEnv(info)),
   );
   byId.set(id, info);
   byKey.set(key, id);
@@ -392,7 +393,7 @@ export function checkWellFormed(xml: string): { line: number; message: string } 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The env and its VecEnv.
+// The env (batched by MujocoVecEnv).
 
 export class MjcfEnv implements Env {
   readonly spec: EnvSpec;
@@ -400,10 +401,14 @@ export class MjcfEnv implements Env {
   readonly actionSpace: BoxSpace;
   readonly obsSize: number;
   readonly actSize: number;
-  readonly info: MjcfModelInfo;
+  readonly modelInfo: MjcfModelInfo;
   /** The simulation; tests and tools may read or set its state directly. */
   readonly sim: Sim;
-  lastTerminated = false;
+  /** No reward, no termination and no healthy range: a person or a goal judges the behaviour. */
+  readonly preferenceReady = true;
+  readonly lastReward = 0;
+  readonly lastTerminated = false;
+  readonly lastHealthy = true;
   lastTruncated = false;
   private readonly ctrlLow: Float64Array;
   private readonly ctrlHigh: Float64Array;
@@ -418,7 +423,7 @@ export class MjcfEnv implements Env {
   private closed = false;
 
   constructor(info: MjcfModelInfo) {
-    this.info = info;
+    this.modelInfo = info;
     const m = info.model;
     this.sim = new Sim(m);
     const dt = m.opt.timestep * info.frameSkip;
@@ -482,7 +487,6 @@ export class MjcfEnv implements Env {
     sim.forward();
     this.elapsed = 0;
     this.started = true;
-    this.lastTerminated = false;
     this.lastTruncated = false;
     this.readSignals();
     this.observe(out, offset);
@@ -496,7 +500,7 @@ export class MjcfEnv implements Env {
       reward: 0,
       terminated: false,
       truncated: this.lastTruncated,
-      info: this.stepInfo(),
+      info: this.info(),
     };
   }
 
@@ -516,7 +520,7 @@ export class MjcfEnv implements Env {
         ? this.ctrlLow[a] + ((u + 1) / 2) * (this.ctrlHigh[a] - this.ctrlLow[a])
         : u;
     }
-    sim.step(this.info.frameSkip);
+    sim.step(this.modelInfo.frameSkip);
     if (this.signalNames.length > 0) {
       // Site positions as of the state after the step (mj_step leaves them one substep old).
       mujoco.mj_kinematics(sim.model, sim.data);
@@ -538,7 +542,7 @@ export class MjcfEnv implements Env {
     return h.slice(this.sim.ctrl, this.sim.ctrl + this.sim.nu);
   }
 
-  stepInfo(): StepInfo {
+  info(): StepInfo {
     if (this.signalNames.length === 0) return {};
     const signals: Record<string, number> = {};
     for (let i = 0; i < this.signalNames.length; i++)
@@ -563,7 +567,7 @@ export class MjcfEnv implements Env {
   private readSignals(): void {
     const h = this.sim.heap;
     const base = this.sim.siteXpos;
-    const sites = this.info.sites;
+    const sites = this.modelInfo.sites;
     for (let k = 0; k < sites.length; k++) {
       const at = base + 3 * sites[k][0];
       this.signalValues[3 * k] = h[at];
@@ -575,7 +579,7 @@ export class MjcfEnv implements Env {
   private observe(out: Float32Array, offset: number): void {
     const sim = this.sim;
     const h = sim.heap;
-    const idx = this.info.qposIndices;
+    const idx = this.modelInfo.qposIndices;
     let o = offset;
     for (let k = 0; k < idx.length; k++) out[o++] = h[sim.qpos + idx[k]];
     for (let v = 0; v < sim.nv; v++) out[o++] = h[sim.qvel + v];
@@ -583,83 +587,5 @@ export class MjcfEnv implements Env {
 
   private assertOpen(): void {
     if (this.closed) throw new Error(`${this.spec.id}: env is closed`);
-  }
-}
-
-/** Many MjcfEnvs stepped together without per-env allocation (as MujocoVecEnv does). */
-export class MjcfVecEnv implements VecEnv {
-  readonly spec: EnvSpec;
-  readonly numEnvs: number;
-  readonly observationSpace: BoxSpace;
-  readonly actionSpace: BoxSpace;
-  readonly obsSize: number;
-  readonly actSize: number;
-  readonly envs: readonly MjcfEnv[];
-  private started = false;
-
-  constructor(info: MjcfModelInfo, numEnvs: number) {
-    if (!Number.isInteger(numEnvs) || numEnvs < 1)
-      throw new Error(`MjcfVecEnv: numEnvs must be ≥ 1, got ${numEnvs}`);
-    const envs: MjcfEnv[] = [];
-    for (let i = 0; i < numEnvs; i++) envs.push(new MjcfEnv(info));
-    this.envs = envs;
-    this.spec = envs[0].spec;
-    this.numEnvs = numEnvs;
-    this.observationSpace = envs[0].observationSpace;
-    this.actionSpace = envs[0].actionSpace;
-    this.obsSize = envs[0].obsSize;
-    this.actSize = envs[0].actSize;
-  }
-
-  reset(seed?: number): Float32Array {
-    const obs = new Float32Array(this.numEnvs * this.obsSize);
-    for (let i = 0; i < this.numEnvs; i++)
-      this.envs[i].resetInto(obs, i * this.obsSize, seed === undefined ? undefined : seed + i);
-    this.started = true;
-    return obs;
-  }
-
-  step(actions: Float32Array): VecStepResult {
-    if (!this.started) throw new Error(`${this.spec.id}: call reset() before step()`);
-    const { numEnvs: n, obsSize, actSize } = this;
-    if (actions.length !== n * actSize)
-      throw new Error(
-        `${this.spec.id}: actions need ${n}×${actSize} numbers, got ${actions.length}`,
-      );
-    const obs = new Float32Array(n * obsSize);
-    const truncated = new Uint8Array(n);
-    const finalObs: (Float32Array | null)[] = new Array(n).fill(null);
-    const infos: StepInfo[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const env = this.envs[i];
-      const off = i * obsSize;
-      env.stepInto(actions.subarray(i * actSize, (i + 1) * actSize), obs, off);
-      infos[i] = env.stepInfo();
-      if (env.lastTruncated) {
-        truncated[i] = 1;
-        finalObs[i] = obs.slice(off, off + obsSize);
-        env.resetInto(obs, off);
-      }
-    }
-    return {
-      obs,
-      rewards: new Float32Array(n),
-      terminated: new Uint8Array(n),
-      truncated,
-      finalObs,
-      unhealthy: new Uint8Array(n),
-      infos,
-    };
-  }
-
-  frame(i: number): Frame {
-    const env = this.envs[i];
-    if (env === undefined)
-      throw new Error(`${this.spec.id}: no env ${i} (numEnvs ${this.numEnvs})`);
-    return env.frame();
-  }
-
-  close(): void {
-    for (const env of this.envs) env.close();
   }
 }

@@ -10,6 +10,6 @@ for (const id of MUJOCO_ENV_IDS) {
   registerEnv(
     id,
     (options) => makeMujocoEnv(id, options),
-    (numEnvs, options) => new MujocoVecEnv(id, numEnvs, options),
+    (numEnvs, options) => MujocoVecEnv.ofTask(id, numEnvs, options),
   );
 }

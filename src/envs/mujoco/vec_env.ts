@@ -7,9 +7,28 @@ import type { Space } from "../../core/spaces.ts";
 import type { Frame } from "../../core/types.ts";
 import type { EnvSpec, StepInfo, VecEnv, VecStepResult } from "../env.ts";
 import { makeMujocoEnv } from "./envs.ts";
-import type { MujocoEnv, MujocoEnvOptions } from "./mujoco_env.ts";
+import type { MujocoEnvOptions } from "./mujoco_env.ts";
 
-export class MujocoVecEnv implements VecEnv {
+/** What batched stepping needs of an env: stepping into a shared buffer, and its last outcome. */
+export type BatchableEnv = {
+  readonly spec: EnvSpec;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  readonly obsSize: number;
+  readonly actSize: number;
+  readonly preferenceReady: boolean;
+  readonly lastReward: number;
+  readonly lastTerminated: boolean;
+  readonly lastTruncated: boolean;
+  readonly lastHealthy: boolean;
+  resetInto(out: Float32Array, offset: number, seed?: number): void;
+  stepInto(action: ArrayLike<number>, out: Float32Array, offset: number): void;
+  info(): StepInfo;
+  frame(): Frame;
+  close(): void;
+};
+
+export class MujocoVecEnv<E extends BatchableEnv = BatchableEnv> implements VecEnv {
   readonly spec: EnvSpec;
   readonly numEnvs: number;
   readonly observationSpace: Space;
@@ -17,18 +36,24 @@ export class MujocoVecEnv implements VecEnv {
   readonly obsSize: number;
   readonly actSize: number;
   /** The envs themselves, for inspection; step them only through this VecEnv. */
-  readonly envs: readonly MujocoEnv[];
+  readonly envs: readonly E[];
   private started = false;
 
-  constructor(
+  /** `numEnvs` envs of a built-in task. */
+  static ofTask(
     id: string,
     numEnvs: number,
     options: Omit<MujocoEnvOptions, "preferenceReady"> = {},
   ) {
+    return new MujocoVecEnv(numEnvs, () => makeMujocoEnv(id, options));
+  }
+
+  /** `numEnvs` envs, each made by `make`. */
+  constructor(numEnvs: number, make: () => E) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1)
       throw new Error(`MujocoVecEnv: numEnvs must be ≥ 1, got ${numEnvs}`);
-    const envs: MujocoEnv[] = [];
-    for (let i = 0; i < numEnvs; i++) envs.push(makeMujocoEnv(id, options));
+    const envs: E[] = [];
+    for (let i = 0; i < numEnvs; i++) envs.push(make());
     this.envs = envs;
     const first = envs[0];
     this.spec = first.spec;
