@@ -38,3 +38,4 @@ export function registerClassicEnvs(): void {
 
 registerClassicEnvs();
 await import("./mujoco/register.ts");
+await import("./arcade/index.ts");
