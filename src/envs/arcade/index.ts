@@ -3,12 +3,18 @@
  * preference-ready variant `MinAtar/<Name>-pref-v1`.
  */
 import { hasEnv, registerEnv } from "../registry.ts";
+import { Breakout } from "./breakout.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
 
 export * from "./grid_game.ts";
 
 /** Each game's maker and what its preference-ready variant charges for a game that ends. */
-const GAMES: { make: () => GridGame; endPenalty: number }[] = [];
+const GAMES: { make: () => GridGame; endPenalty: number }[] = [
+  // A lost ball ends the game and forfeits every brick still to come. A trip from the paddle
+  // to the bricks and back takes about 12 steps, so a 25-step clip typically breaks 2–3 bricks
+  // (+1 each): 5 outweighs that, without swamping the score summed over many clips.
+  { make: () => new Breakout(), endPenalty: 5 },
+];
 
 export function registerGridGame(make: () => GridGame, options: GridGameEnvOptions = {}): void {
   for (const preferenceReady of [false, true]) {
