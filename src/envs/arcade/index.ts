@@ -4,6 +4,7 @@
  */
 import { hasEnv, registerEnv } from "../registry.ts";
 import { Breakout } from "./breakout.ts";
+import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
 
 export * from "./grid_game.ts";
@@ -14,6 +15,9 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // to the bricks and back takes about 12 steps, so a 25-step clip typically breaks 2–3 bricks
   // (+1 each): 5 outweighs that, without swamping the score summed over many clips.
   { make: () => new Breakout(), endPenalty: 5 },
+  // The game only ends at the time limit (step 2,501, past the 2,000-step horizon): no
+  // behaviour avoids it, so there is nothing to penalise.
+  { make: () => new Freeway(), endPenalty: 0 },
 ];
 
 export function registerGridGame(make: () => GridGame, options: GridGameEnvOptions = {}): void {
