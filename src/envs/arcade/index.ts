@@ -3,6 +3,7 @@
  * preference-ready variant `MinAtar/<Name>-pref-v1`.
  */
 import { hasEnv, registerEnv } from "../registry.ts";
+import { Asterix } from "./asterix.ts";
 import { Breakout } from "./breakout.ts";
 import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
@@ -18,6 +19,9 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // The game only ends at the time limit (step 2,501, past the 2,000-step horizon): no
   // behaviour avoids it, so there is nothing to penalise.
   { make: () => new Freeway(), endPenalty: 0 },
+  // Touching an enemy ends the game and forfeits the gold to come. Things spawn every 10 steps
+  // at first, a third of them gold (+1): 5 is more than a 25-step clip typically collects.
+  { make: () => new Asterix(), endPenalty: 5 },
 ];
 
 export function registerGridGame(make: () => GridGame, options: GridGameEnvOptions = {}): void {
