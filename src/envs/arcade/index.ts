@@ -7,6 +7,7 @@ import { Asterix } from "./asterix.ts";
 import { Breakout } from "./breakout.ts";
 import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
+import { SpaceInvaders } from "./space_invaders.ts";
 
 export * from "./grid_game.ts";
 
@@ -16,6 +17,10 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // to the bricks and back takes about 12 steps, so a 25-step clip typically breaks 2–3 bricks
   // (+1 each): 5 outweighs that, without swamping the score summed over many clips.
   { make: () => new Breakout(), endPenalty: 5 },
+  // An alien bullet (or the block reaching the cannon) ends the game. The cannon fires at most
+  // once per 5 frames, so a 25-step clip can hit at most 5 aliens (+1 each): 5 makes a clip
+  // that dies worth no more than the best clip that lives.
+  { make: () => new SpaceInvaders(), endPenalty: 5 },
   // The game only ends at the time limit (step 2,501, past the 2,000-step horizon): no
   // behaviour avoids it, so there is nothing to penalise.
   { make: () => new Freeway(), endPenalty: 0 },
