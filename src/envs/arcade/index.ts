@@ -7,6 +7,7 @@ import { Asterix } from "./asterix.ts";
 import { Breakout } from "./breakout.ts";
 import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
+import { Seaquest } from "./seaquest.ts";
 import { SpaceInvaders } from "./space_invaders.ts";
 
 export * from "./grid_game.ts";
@@ -21,6 +22,11 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // once per 5 frames, so a 25-step clip can hit at most 5 aliens (+1 each): 5 makes a clip
   // that dies worth no more than the best clip that lives.
   { make: () => new SpaceInvaders(), endPenalty: 5 },
+  // Running out of oxygen, surfacing with no diver, or touching an enemy ends the game. The
+  // largest single reward is a full load of 6 divers brought up at full oxygen (+10), and a
+  // clip can shoot at most 5 enemies (+1 each): 10 puts the end on the scale of that surfacing
+  // bonus, so the teacher prefers coming up for air to running out underwater.
+  { make: () => new Seaquest(), endPenalty: 10 },
   // The game only ends at the time limit (step 2,501, past the 2,000-step horizon): no
   // behaviour avoids it, so there is nothing to penalise.
   { make: () => new Freeway(), endPenalty: 0 },
