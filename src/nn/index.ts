@@ -1,3 +1,4 @@
+export * from "./conv.ts";
 export { type JaxArray, nn, np, random, tree } from "./jax.ts";
 export * from "./mlp.ts";
 export * from "./safetensors.ts";
