@@ -1,3 +1,4 @@
+export * from "./cnn.ts";
 export * from "./conv.ts";
 export { type JaxArray, nn, np, random, tree } from "./jax.ts";
 export * from "./mlp.ts";
