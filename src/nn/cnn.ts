@@ -121,7 +121,8 @@ export function initCnn(
  * give observations) or [N, H, W, C]; returns [N, dense.at(-1)]. Consumes `x`, each of this
  * network's parameters and `dropoutKey` once, following jax-js's move semantics. With a
  * `dropoutKey` and `spec.dropout > 0` it drops hidden units (inverted dropout, scaled by
- * 1/(1-rate)); without one it is the deterministic network for evaluation.
+ * 1/(1-rate)); without one it is the deterministic network for evaluation. `conv` swaps the
+ * convolution (bench/conv.bench.ts passes `laxConv2d` to compare).
  */
 export function cnn(
   params: Record<string, JaxArray>,
@@ -129,6 +130,7 @@ export function cnn(
   spec: CnnSpec,
   x: JaxArray,
   dropoutKey: JaxArray | null = null,
+  conv: typeof conv2d = conv2d,
 ): JaxArray {
   const [h0, w0, c0] = spec.input;
   const n = x.shape[0];
@@ -147,10 +149,10 @@ export function cnn(
   };
 
   let h = x.reshape([n, h0, w0, c0]);
-  spec.convs.forEach((conv, l) => {
-    h = conv2d(h, params[`${prefix}.${l}.w`], params[`${prefix}.${l}.b`], {
-      stride: conv.stride ?? 1,
-      padding: conv.padding ?? "VALID",
+  spec.convs.forEach((layer, l) => {
+    h = conv(h, params[`${prefix}.${l}.w`], params[`${prefix}.${l}.b`], {
+      stride: layer.stride ?? 1,
+      padding: layer.padding ?? "VALID",
     });
     h = hidden(h, l);
   });
