@@ -7,6 +7,7 @@ import { Asterix } from "./asterix.ts";
 import { Breakout } from "./breakout.ts";
 import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
+import { Pong } from "./pong.ts";
 import { Seaquest } from "./seaquest.ts";
 import { SpaceInvaders } from "./space_invaders.ts";
 
@@ -33,6 +34,9 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // Touching an enemy ends the game and forfeits the gold to come. Things spawn every 10 steps
   // at first, a third of them gold (+1): 5 is more than a 25-step clip typically collects.
   { make: () => new Asterix(), endPenalty: 5 },
+  // Our own Pong: a match ends when a side reaches 21 points. No end penalty, as in the paper's
+  // Pong: each lost point already costs −1, and a match the agent wins ends too.
+  { make: () => new Pong(), endPenalty: 0 },
 ];
 
 export function registerGridGame(make: () => GridGame, options: GridGameEnvOptions = {}): void {
