@@ -13,6 +13,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import type { Clip, Rollout } from "../core/types.ts";
+import { GridGameEnv } from "../envs/arcade/grid_game.ts";
 import { makeEnv, type VecEnv } from "../envs/index.ts";
 import { isMujocoEnvId, sceneDescription } from "../envs/mujoco/index.ts";
 import { cutClips, LabelSchedule, type QuerySelector } from "../queries/index.ts";
@@ -20,6 +21,7 @@ import type { RewardEnsemble } from "../reward/index.ts";
 import type { LabelledPair, RewardTrainResult } from "../reward/types.ts";
 import type { PpoAgent, PpoStats } from "../rl/ppo.ts";
 import {
+  channelLegend,
   type LabellerAgreement,
   type LiveClip,
   META,
@@ -465,17 +467,7 @@ export class PreferenceLoop {
   }
 
   private async publishRunInfo(): Promise<void> {
-    const env = makeEnv(this.config.envId);
-    env.reset(this.config.seed);
-    const info: RunInfo = {
-      envId: this.config.envId,
-      fps: env.spec.fps,
-      frameKind: env.frame().kind,
-      rubric: this.config.rubric,
-      scene: isMujocoEnvId(this.config.envId) ? sceneDescription(this.config.envId) : null,
-    };
-    env.close();
-    await this.store.setMeta(META.run, info);
+    await this.store.setMeta(META.run, describeRun(this.config));
   }
 
   /** What the labelling page and dashboard show: the schedule, the live agent, agreement. */
@@ -545,4 +537,21 @@ export function writeConfig(runDir: string, config: RunConfig): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What the labelling page needs to know about a run of `config` (run_meta `run`). */
+export function describeRun(config: Pick<RunConfig, "envId" | "seed" | "rubric">): RunInfo {
+  const env = makeEnv(config.envId);
+  env.reset(config.seed);
+  const info: RunInfo = {
+    envId: config.envId,
+    fps: env.spec.fps,
+    frameKind: env.frame().kind,
+    rubric: config.rubric,
+    scene: isMujocoEnvId(config.envId) ? sceneDescription(config.envId) : null,
+  };
+  // Pixel games name their channels; the page colours cells by channel and shows the legend.
+  if (env instanceof GridGameEnv) info.legend = channelLegend(env.game.channels);
+  env.close();
+  return info;
 }

@@ -12,7 +12,38 @@ export type RunInfo = {
   rubric: string;
   /** A MuJoCo scene description (src/envs/mujoco/scene.ts), or null. */
   scene: unknown;
+  /**
+   * For pixel games (`grid` frames): what each channel holds and the colour it is drawn in, one
+   * entry per channel in channel order. The page draws cells in these colours and shows the list
+   * as a legend beside the clips.
+   */
+  legend?: LegendEntry[];
 };
+
+export type LegendEntry = { name: string; color: string };
+
+/**
+ * Channel colours for grid frames, on the page's dark game background: Okabe & Ito's
+ * colour-blind-safe set (without its black), then white, grey and a yellow-green for games with
+ * more than seven channels. web/render/grid.js falls back to the same list.
+ */
+export const CHANNEL_COLORS: readonly string[] = [
+  "#e69f00", // orange
+  "#56b4e9", // sky blue
+  "#009e73", // bluish green
+  "#f0e442", // yellow
+  "#0072b2", // blue
+  "#d55e00", // vermillion
+  "#cc79a7", // reddish purple
+  "#f5f5f5", // white
+  "#9a9a9a", // grey
+  "#bbcc33", // pear
+];
+
+/** A legend for channels named `names`, coloured in order from `CHANNEL_COLORS`. */
+export function channelLegend(names: readonly string[]): LegendEntry[] {
+  return names.map((name, i) => ({ name, color: CHANNEL_COLORS[i % CHANNEL_COLORS.length] }));
+}
 
 /** `schedule`: labels the schedule wants by now, and queries asked so far. */
 export type ScheduleInfo = { wanted: number; asked: number };

@@ -4,7 +4,7 @@
  * labeller and how often labellers agree on repeated queries.
  */
 import { ApiError, createApi, loadToken } from "./api.js";
-import { ClipPlayer, Clock, prepareClip, rewardScale } from "./player.js";
+import { ClipPlayer, Clock, prepareClip, renderLegend, rewardScale } from "./player.js";
 import { formatDuration, renderStatus } from "./run_status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -77,6 +77,7 @@ async function main() {
 
   makeCharts();
   dash.livePlayer = new ClipPlayer($("live-player"), run);
+  renderLegend($("live-legend"), run);
   dash.liveClock = new Clock((i) => {
     dash.livePlayer.show(i);
     probe.liveFrame = i;

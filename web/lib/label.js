@@ -7,7 +7,7 @@
  */
 import { ApiError, createApi, isTransient, loadToken, sleep } from "./api.js";
 import { Outbox } from "./outbox.js";
-import { ClipPlayer, Clock, prepareClip, rewardScale } from "./player.js";
+import { ClipPlayer, Clock, prepareClip, renderLegend, rewardScale } from "./player.js";
 import { describeRemaining, renderStatus, secondsPerAnswer } from "./run_status.js";
 
 /** Leased pairs kept ready: the one on screen plus this many more. */
@@ -109,6 +109,7 @@ async function main() {
   $("rubric").textContent = run.rubric || "Pick the clip that is closer to the goal.";
   document.title = `Label · ${run.envId ?? "Backflip"}`;
 
+  renderLegend($("legend"), run);
   page.players = {
     left: new ClipPlayer($("player-left"), run),
     right: new ClipPlayer($("player-right"), run),

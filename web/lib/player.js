@@ -131,6 +131,32 @@ export class ClipPlayer {
   }
 }
 
+/**
+ * Fills `el` with the run's legend (`runInfo.legend`: what each channel of a pixel game holds,
+ * and its colour), one swatch and name per channel, and shows it; hides `el` when the run has
+ * none. Returns the number of entries shown.
+ */
+export function renderLegend(el, runInfo) {
+  const legend = Array.isArray(runInfo?.legend) ? runInfo.legend : [];
+  el.replaceChildren(
+    ...legend.map((entry, i) => {
+      const li = document.createElement("li");
+      li.className = "legend-item";
+      li.dataset.channel = String(i);
+      const swatch = document.createElement("span");
+      swatch.className = "legend-swatch";
+      swatch.style.background = entry.color;
+      const name = document.createElement("span");
+      name.className = "legend-name";
+      name.textContent = String(entry.name).replaceAll("_", " ");
+      li.append(swatch, name);
+      return li;
+    }),
+  );
+  el.hidden = legend.length === 0;
+  return legend.length;
+}
+
 /** Loads the renderer module for a clip's kind; returns it for `ClipPlayer.load`. */
 export function prepareClip(clip, runInfo) {
   return rendererModule(clipKind(clip, runInfo?.frameKind));
