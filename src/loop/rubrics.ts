@@ -20,6 +20,21 @@ const TASK_RUBRICS: Record<string, string> = {
   Reacher: "Prefer the clip where the arm's tip gets to the target and stays on it.",
   InvertedPendulum: "Prefer the clip where the pole stays upright.",
   InvertedDoublePendulum: "Prefer the clip where both poles stay upright and balanced.",
+  // The pixel games (`MinAtar/<Name>-v1` and `-pref-v1`); the page's legend names each colour.
+  "MinAtar/Breakout":
+    "Prefer the clip where the paddle keeps the ball in play and more bricks are broken. Letting the ball past the paddle is the worst thing that can happen.",
+  "MinAtar/SpaceInvaders":
+    "Prefer the clip where the cannon shoots more aliens and dodges their bullets. Being hit, or letting the aliens reach the bottom, is the worst thing that can happen.",
+  "MinAtar/Seaquest":
+    "Prefer the clip where the submarine shoots sharks and enemy subs, stays clear of them and their bullets, and rescues divers. It must come up to the surface for air before its oxygen gauge runs out, with at least one diver aboard; surfacing with six divers is best. Running out of oxygen, surfacing with no diver, or being hit is the worst thing that can happen.",
+  "MinAtar/Freeway":
+    "Prefer the clip where the chicken gets across the road to the top more often. A car that hits it sends it back to the bottom.",
+  "MinAtar/Asterix":
+    "Prefer the clip where the player collects more gold and keeps away from the enemies. Touching an enemy is the worst thing that can happen.",
+  "MinAtar/Pong":
+    "Prefer the clip where the agent's paddle (on the right) returns the ball and the opponent (on the left) misses it. Each ball the agent lets past counts against it.",
+  "MinAtar/RoadRace":
+    "Prefer the clip where the agent's car keeps up its speed and passes more cars. Crashing into a car costs speed.",
 };
 
 /** The default instructions for a run: the goal's, else the task's. */

@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { GridGameEnv } from "../../src/envs/arcade/grid_game.ts";
-import { makeEnv } from "../../src/envs/index.ts";
+import { listEnvIds, makeEnv } from "../../src/envs/index.ts";
 import { describeRun } from "../../src/loop/preference_loop.ts";
+import { defaultRubric } from "../../src/loop/rubrics.ts";
 import { CHANNEL_COLORS, type RunInfo } from "../../src/store/index.ts";
 import {
   buildRun,
@@ -55,6 +56,21 @@ test("the trainer publishes one legend entry per channel of a pixel game, none f
   assert.equal(sq.length, 10);
   assert.equal(new Set(sq).size, 10);
   assert.equal(describeRun({ envId: "CartPole-v1", seed: 1, rubric: "" }).legend, undefined);
+});
+
+test("every pixel game, and its preference-ready variant, has its own rubric", () => {
+  const ids = listEnvIds().filter((id) => id.startsWith("MinAtar/"));
+  assert.ok(ids.length >= 10, ids.join(", "));
+  const fallback = defaultRubric("Nothing-v0", "oracle");
+  const texts = new Map<string, string>();
+  for (const id of ids) {
+    const text = defaultRubric(id, "oracle");
+    assert.notEqual(text, fallback, `${id} has a rubric`);
+    texts.set(id.replace("-pref", ""), text);
+  }
+  assert.equal(new Set(texts.values()).size, texts.size, "each game's rubric is its own");
+  assert.match(defaultRubric("MinAtar/Seaquest-pref-v1", "oracle"), /surface.*oxygen/);
+  assert.match(defaultRubric("MinAtar/Seaquest-pref-v1", "oracle"), /divers/);
 });
 
 type Legend = { names: string[]; colors: string[]; visible: boolean };
