@@ -8,6 +8,7 @@ import { Breakout } from "./breakout.ts";
 import { Freeway } from "./freeway.ts";
 import { type GridGame, GridGameEnv, type GridGameEnvOptions } from "./grid_game.ts";
 import { Pong } from "./pong.ts";
+import { RoadRace } from "./road_race.ts";
 import { Seaquest } from "./seaquest.ts";
 import { SpaceInvaders } from "./space_invaders.ts";
 
@@ -37,6 +38,10 @@ const GAMES: { make: () => GridGame; endPenalty: number }[] = [
   // Our own Pong: a match ends when a side reaches 21 points. No end penalty, as in the paper's
   // Pong: each lost point already costs −1, and a match the agent wins ends too.
   { make: () => new Pong(), endPenalty: 0 },
+  // Our own road race ends only when its four days are up (step 1,000), whatever the player
+  // does, and a crash costs speed rather than the game: as in Freeway, no behaviour avoids the
+  // end, so there is nothing to penalise.
+  { make: () => new RoadRace(), endPenalty: 0 },
 ];
 
 export function registerGridGame(make: () => GridGame, options: GridGameEnvOptions = {}): void {
