@@ -4,6 +4,8 @@ const GOAL_RUBRICS: Record<string, string> = {
     "Prefer the clip that is closer to a backflip: the hopper jumps, rotates backwards through a full turn, and lands upright.",
   "one-leg":
     "Prefer the clip where the cheetah moves forward faster while its front foot never touches the ground.",
+  "keep-pace":
+    "Prefer the clip where your car stays level with another car, driving beside it, rather than passing it.",
 };
 
 const TASK_RUBRICS: Record<string, string> = {
