@@ -50,8 +50,6 @@ export function create(canvas, runInfo) {
   const camera = new THREE.PerspectiveCamera(40, canvas.width / canvas.height, 0.01, 200);
   camera.up.set(0, 0, 1);
   const target = new THREE.Vector3();
-  const tmp = new THREE.Vector3();
-  const geomQuat = new THREE.Quaternion();
 
   return {
     draw(frame) {
@@ -61,12 +59,7 @@ export function create(canvas, runInfo) {
       for (const g of scene.geoms) {
         if (g.bodyId === 0) continue;
         const mesh = meshes.get(g.id);
-        if (!mesh) continue;
-        const b = bodies[g.bodyId];
-        tmp.fromArray(g.pos).applyQuaternion(b.quat).add(b.pos);
-        mesh.position.copy(tmp);
-        geomQuat.copy(quat(g.quat));
-        mesh.quaternion.copy(b.quat).multiply(geomQuat);
+        if (mesh) geomPose(g, bodies, mesh.position, mesh.quaternion);
       }
       placeCamera(camera, view, bodies, extent, target);
       renderer.render(world, camera);
@@ -87,8 +80,21 @@ function quat(q) {
   return q ? new THREE.Quaternion(q[1], q[2], q[3], q[0]).normalize() : new THREE.Quaternion();
 }
 
-/** mj_kinematics over the scene's bodies and joints; `run(qpos)` gives each body's world pose. */
-function kinematics(scene) {
+/**
+ * The world pose of geom `g` on its body's pose (from `kinematics(scene).run`), as MuJoCo's
+ * geom_xpos and geom_xmat: written into `pos` (a THREE.Vector3) and `quat` (a THREE.Quaternion).
+ */
+export function geomPose(g, bodies, pos, quaternion) {
+  const b = bodies[g.bodyId];
+  pos.fromArray(g.pos).applyQuaternion(b.quat).add(b.pos);
+  quaternion.copy(b.quat).multiply(quat(g.quat));
+}
+
+/**
+ * mj_kinematics over the scene's bodies and joints; `run(qpos)` gives each body's world pose
+ * (`{pos, quat}` by body id, reused between calls). Pure: it draws nothing.
+ */
+export function kinematics(scene) {
   const jointsOf = scene.bodies.map(() => []);
   for (const j of scene.joints) jointsOf[j.bodyId].push(j);
   const bodies = scene.bodies.map(() => ({
