@@ -36,7 +36,7 @@ const TASK_RUBRICS: Record<string, string> = {
   "MinAtar/Pong":
     "Prefer the clip where the agent's paddle (on the right) returns the ball and the opponent (on the left) misses it. Each ball the agent lets past counts against it.",
   "MinAtar/RoadRace":
-    "Prefer the clip where the agent's car keeps up its speed and passes more cars. Crashing into a car costs speed.",
+    "Prefer the clip where the agent's car keeps up its speed, passes more cars and is passed by fewer. Crashing into a car costs speed.",
 };
 
 /** The default instructions for a run: the goal's, else the task's. */
