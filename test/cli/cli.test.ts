@@ -124,7 +124,7 @@ test("negative numbers are flag values, spaced or with =", () => {
 
 test("train --help lists every option of the table with its default", () => {
   const r = backflip("train", "--help");
-  assert.equal(r.code, 0);
+  assert.equal(r.code, 0, r.stderr);
   // Each option's entry: its first line (two spaces, then the flag) and the indented lines after it.
   const entries = r.stdout
     .slice(r.stdout.indexOf("Options:"))
