@@ -112,14 +112,14 @@ Usage:
       kind: "int",
       value: "N",
       defaultText:
-        "1.5 s of simulated time for MuJoCo, as in the paper; CartPole 10, Pendulum 15, MountainCar 25",
+        "1.5 s of simulated time for MuJoCo, as in the paper; CartPole 10, Pendulum 15, MountainCar 25, MinAtar 25",
       field: "clipSteps",
       help: "steps per clip",
     },
     pretrain: {
       kind: "number",
       value: "F",
-      default: 0.25,
+      defaultText: "0.25; MinAtar: 500 labels, as in the paper's Atari runs (all when fewer)",
       field: "pretrainFraction",
       group: "teacher",
       help: "share of labels asked before RL starts",
@@ -463,6 +463,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     (sources.env ? Math.max(2, Math.min(defaultClip, horizon)) : defaultClip);
   if (sources.goal) checkGoalOnEnv(teacher, envId, clipSteps);
   const evalEnvId = standardEnvId(envId);
+  const arcade = isArcadeEnvId(envId);
   const config = {
     envId,
     teacher,
@@ -479,9 +480,10 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     seed: values.seed,
     selection: values.selection,
     clipSteps,
-    pretrainFraction: values.pretrain,
+    pretrainFraction: values.pretrain ?? defaultPretrainFraction(envId, values.labels),
     respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
-    scheduleC: 2_000_000,
+    // The label rate c / (T + c): the paper's 2·10⁶ for MuJoCo, 5·10⁶ for Atari.
+    scheduleC: arcade ? 5_000_000 : 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
@@ -524,6 +526,21 @@ function ppoOverrides(values: TrainValues, preset: Partial<PpoConfig>): Partial<
   if (values["ent-coef"] !== undefined) ppo.entCoef = values["ent-coef"];
   return ppo;
 }
+
+/** The pixel games (`MinAtar/*`), which take the paper's Atari settings. */
+export function isArcadeEnvId(envId: string): boolean {
+  return envId.startsWith("MinAtar/");
+}
+
+/**
+ * Share of the labels asked before RL starts when --pretrain is not given: a quarter, or for the
+ * pixel games the paper's 500 Atari pretraining labels (all of them when the run has fewer).
+ */
+export function defaultPretrainFraction(envId: string, labels: number): number {
+  if (!isArcadeEnvId(envId)) return 0.25;
+  return labels <= ARCADE_PRETRAIN_LABELS ? 1 : ARCADE_PRETRAIN_LABELS / labels;
+}
+const ARCADE_PRETRAIN_LABELS = 500;
 
 /** Refuses the flags given of a group: "--labels, --teacher are meaningless with …". */
 function refuseGroup(given: TrainArgs["given"], group: string, why: string): void {

@@ -52,6 +52,8 @@ const ppoSchema = z.looseObject({
   vfCoef: z.number().min(0).optional(),
   maxGradNorm: positive().optional(),
   targetKl: positive().nullable().optional(),
+  network: z.enum(["mlp", "minatar-cnn"]).optional(),
+  grid: z.tuple([count(), count()]).optional(),
   hidden: z.array(count()).optional(),
   activation: z.enum(["tanh", "relu"]).optional(),
   normalizeObs: z.boolean().optional(),
@@ -277,10 +279,13 @@ export function standardEnvId(envId: string): string {
  * Steps per clip when the run does not say. MuJoCo: the paper's 1.5 s of simulated time. The
  * classic tasks change faster, and shorter clips made sharper comparisons there (seeds 1–3,
  * oracle): Pendulum 15 steps (0.75 s) reached −189 against −266 with 30; CartPole, whose pole
- * falls within ~20 steps of a random policy, learned with 10 steps and not with 38.
+ * falls within ~20 steps of a random policy, learned with 10 steps and not with 38. The pixel
+ * games (`MinAtar/*`) take the paper's 25 Atari steps.
  */
 export function defaultClipSteps(envId: string, dt: number, mujoco: boolean): number {
   if (mujoco) return Math.round(1.5 / dt);
+  // The pixel games: the paper's Atari clips of 25 steps (about 1.7 s there; 2.5 s at 10 fps).
+  if (envId.startsWith("MinAtar/")) return 25;
   const classic: Record<string, number> = { CartPole: 10, Pendulum: 15, MountainCarContinuous: 25 };
   return classic[envId.split("-")[0]] ?? Math.round(0.75 / dt);
 }

@@ -8,6 +8,11 @@
  * All members train together in one jitted step (a loop over members inside one `jit`, faster
  * than `vmap` here: NOTES.md); each member has its own batch and its own L2 weight, passed in
  * as data so that changing it never recompiles.
+ *
+ * For grid observations (the arcade games, `network: "cnn"`) each member is the paper's Atari
+ * predictor scaled to the 10×10 grid (`rewardCnnSpec`): small convolutions with leaky ReLU and
+ * dropout, then a dense layer and the scalar, on the observation alone; `rewardPreset` gives the
+ * arcade setup, with members normalised to std 0.05 as in the paper's Atari runs.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,8 +21,11 @@ import type { Space } from "../core/spaces.ts";
 import { answerTarget, type Clip, clipLength, type Rollout } from "../core/types.ts";
 import {
   type Activation,
+  type CnnSpec,
+  cnn,
   type HostParams,
   type HostTensor,
+  initCnn,
   initMlp,
   type JaxArray,
   type LossFn,
@@ -29,6 +37,7 @@ import {
   type OptimizerState,
   optimizerFromTensors,
   optimizerTensors,
+  random,
   saveSafetensors,
   Trainer,
 } from "../nn/index.ts";
@@ -46,6 +55,18 @@ import type {
 export type RewardEnsembleConfig = {
   /** Ensemble members (paper: 3). */
   members: number;
+  /**
+   * `mlp`: r̂(o, a) from the standardised observation and action (`hidden`, `activation`).
+   * `cnn`: r̂(o) from a grid observation, by `rewardCnnSpec` (`grid`, `dropout`).
+   */
+  network: "mlp" | "cnn";
+  /**
+   * The CNN's grid height and width: observations are NHWC rows of grid[0] × grid[1] × C, with
+   * C = obsSize / (grid[0] · grid[1]).
+   */
+  grid: [number, number];
+  /** The CNN's dropout rate after each hidden layer, in training only (paper, Atari: 0.5). */
+  dropout: number;
   /** Hidden layer widths of each member (paper, MuJoCo: 64, 64). */
   hidden: number[];
   /** Hidden nonlinearity (the paper used leaky ReLU, which src/nn lacks; ReLU is nearest). */
@@ -74,6 +95,9 @@ export type RewardEnsembleConfig = {
 
 export const defaultRewardConfig: RewardEnsembleConfig = {
   members: 3,
+  network: "mlp",
+  grid: [10, 10],
+  dropout: 0.5,
   hidden: [64, 64],
   activation: "relu",
   lr: 3e-3,
@@ -88,10 +112,49 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   seed: 0,
 };
 
+/**
+ * The paper's Atari predictor (four convolutions of 16 filters, 7×7 to 3×3 at strides 3, 2, 1,
+ * 1, on 84×84 frames; leaky ReLU 0.01; dropout; dense 64; a scalar) scaled to a small grid: two
+ * 3×3 convolutions of 16 filters, VALID, at strides 1 and 2 (10×10 → 8×8 → 3×3), dense 64, and
+ * the scalar. The paper's batch normalisation is left out.
+ */
+export function rewardCnnSpec(
+  grid: [number, number, number],
+  dropout = defaultRewardConfig.dropout,
+): CnnSpec {
+  return {
+    input: grid,
+    convs: [
+      { filters: 16, kernel: 3, stride: 1 },
+      { filters: 16, kernel: 3, stride: 2 },
+    ],
+    dense: [64, 1],
+    activation: "leakyRelu",
+    leakySlope: 0.01,
+    ...(dropout > 0 ? { dropout } : {}),
+  };
+}
+
+/**
+ * Reward-model settings per env id, layered over `defaultRewardConfig`: for the `MinAtar/*`
+ * grids the CNN with members normalised to std 0.05 (the paper's Atari setting), and 16 pairs
+ * per member's minibatch (a CNN step costs far more than an MLP step on this CPU); nothing for
+ * other ids.
+ */
+export function rewardPreset(envId: string): Partial<RewardEnsembleConfig> {
+  if (!envId.startsWith("MinAtar/")) return {};
+  return { network: "cnn", grid: [10, 10], dropout: 0.5, targetStd: 0.05, batchPairs: 16 };
+}
+
 /** The L2 weight never leaves this range, so a run of one-sided calls cannot drive it to 0 or ∞. */
 const L2_RANGE: [number, number] = [1e-8, 10];
-/** Rows per jitted inference call: powers of two from MIN_CHUNK to CHUNK. */
+/** Rows per jitted inference call: powers of two from MIN_CHUNK to CHUNK (CNN_CHUNK for a CNN). */
 const CHUNK = 16384;
+/**
+ * A CNN's intermediates are ~100× its input (a [rows·64 × 16] product per kernel offset and
+ * member): 16,384 rows of three members overran wasm's 4 GiB; 2,048 stay far below it.
+ */
+const CNN_CHUNK = 2048;
 const MIN_CHUNK = 256;
 /** Below this many rows, the plain-JS forward beats a jax-js call (bench/reward.bench.ts). */
 const HOST_ROWS = 64;
@@ -125,7 +188,10 @@ type Example = { key: string; left: Clip; right: Clip; mu1: number; strict: bool
 export class RewardEnsemble implements RewardModel, PreferencePredictor {
   readonly config: RewardEnsembleConfig;
   readonly featurizer: Featurizer;
+  /** Each member's MLP (with the CNN: unused, its sizes from the input to the CNN's output). */
   readonly spec: MlpSpec;
+  /** Each member's CNN, or null for MLP members. */
+  readonly cnnSpec: CnnSpec | null;
   private readonly trainer: Trainer;
   private readonly forwardJit: (inputs: Record<string, HostTensor>) => Float32Array;
   private readonly rng: Rng;
@@ -150,18 +216,32 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
         `RewardEnsemble: validationFraction must be in [0, 1), got ${c.validationFraction}`,
       );
     }
-    this.featurizer = new Featurizer(observationSpace, actionSpace);
-    this.spec = { sizes: [this.featurizer.inputSize, ...c.hidden, 1], activation: c.activation };
+    if (c.network !== "mlp" && c.network !== "cnn") {
+      throw new Error(`RewardEnsemble: unknown network '${c.network}' (mlp or cnn)`);
+    }
+    const conv = c.network === "cnn";
+    this.featurizer = new Featurizer(observationSpace, actionSpace, { observationOnly: conv });
+    this.cnnSpec = conv ? rewardCnnSpec(gridOf(this.featurizer.obsSize, c.grid), c.dropout) : null;
+    this.spec = conv
+      ? {
+          sizes: [this.featurizer.inputSize, ...(this.cnnSpec as CnnSpec).dense],
+          activation: "relu",
+        }
+      : { sizes: [this.featurizer.inputSize, ...c.hidden, 1], activation: c.activation };
     this.rng = new Rng(c.seed);
     const params: HostParams = {};
     for (let m = 0; m < c.members; m++) {
-      Object.assign(params, initMlp(this.spec, this.rng.fork(), `m${m}`));
+      const rng = this.rng.fork();
+      Object.assign(
+        params,
+        this.cnnSpec ? initCnn(this.cnnSpec, rng, `m${m}`) : initMlp(this.spec, rng, `m${m}`),
+      );
     }
     this.trainer = new Trainer(params, this.lossFn(), { lr: c.lr });
     this.forwardJit = this.trainer.compile((p, inputs) => {
       const outs: JaxArray[] = [];
       for (let m = 0; m < c.members; m++) {
-        outs.push(mlp(p, `m${m}`, this.spec, m < c.members - 1 ? inputs.x.ref : inputs.x));
+        outs.push(this.member(p, m, m < c.members - 1 ? inputs.x.ref : inputs.x, null));
       }
       return outs.length === 1 ? outs[0] : np.concatenate(outs, 1);
     });
@@ -188,15 +268,38 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     return this.featurizer.stats;
   }
 
+  /** Weight matrices (or kernels) per member: the L2 penalty's terms. */
+  private get layers(): number {
+    return this.cnnSpec
+      ? this.cnnSpec.convs.length + this.cnnSpec.dense.length
+      : this.spec.sizes.length - 1;
+  }
+
+  /**
+   * Traced: member m's raw r̂ [rows × 1] for input rows `x`; the CNN drops units when given a
+   * PRNG key. Consumes `x`, `key` and the member's parameters.
+   */
+  private member(
+    p: Record<string, JaxArray>,
+    m: number,
+    x: JaxArray,
+    key: JaxArray | null,
+  ): JaxArray {
+    if (this.cnnSpec) return cnn(p, `m${m}`, this.cnnSpec, x, key);
+    key?.dispose();
+    return mlp(p, `m${m}`, this.spec, x);
+  }
+
   /**
    * The traced loss of all members: Σₘ [mean Bradley–Terry loss of member m's batch
    * + l2ₘ·Σ‖Wₘ‖²]. Batch per member m: `x{m}` [B·2T × inputs] (left clip's T steps, then the
    * right's, per pair), `sign{m}` [B × 2T] (+1 on the left's real steps, −1 on the right's, 0 on
-   * padding), `mu{m}` [B] (μ₁), `l2_{m}` [] (the L2 weight).
+   * padding), `mu{m}` [B] (μ₁), `l2_{m}` [] (the L2 weight), and for a CNN with dropout
+   * `seed{m}` [] (the dropout key's seed).
    */
   private lossFn(): LossFn {
     const { members, epsilon } = this.config;
-    const layers = this.spec.sizes.length - 1;
+    const layers = this.layers;
     return (params, batch) => {
       let total: JaxArray | null = null;
       for (let m = 0; m < members; m++) {
@@ -207,7 +310,9 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
         }
         const sign = batch[`sign${m}`];
         const shape = sign.shape;
-        const r = mlp(params, `m${m}`, this.spec, batch[`x${m}`]).reshape(shape);
+        const seed = batch[`seed${m}`];
+        const key = seed ? random.key(seed.astype(np.uint32).reshape([])) : null;
+        const r = this.member(params, m, batch[`x${m}`], key).reshape(shape);
         const d = r.mul(sign).sum(1); // Σr̂(σ¹) − Σr̂(σ²), per pair
         const ce = bradleyTerryLoss(d, batch[`mu${m}`], epsilon).mean();
         const memberLoss = ce.add((sq as JaxArray).mul(batch[`l2_${m}`]));
@@ -235,7 +340,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     const { members } = this.config;
     const d = this.featurizer.inputSize;
     const out = new Float32Array(rows * members);
-    if (rows <= HOST_ROWS) {
+    if (rows <= HOST_ROWS && !this.cnnSpec) {
       // Plain JS: a jax-js call costs more than the arithmetic at this size.
       const params = this.trainer.params;
       for (let m = 0; m < members; m++) {
@@ -249,7 +354,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     for (let start = 0; start < rows; ) {
       const left = rows - start;
       let size = MIN_CHUNK;
-      while (size * 2 <= Math.min(left, CHUNK)) size *= 2;
+      while (size * 2 <= Math.min(left, this.cnnSpec ? CNN_CHUNK : CHUNK)) size *= 2;
       const n = Math.min(size, left);
       const piece = new Float32Array(size * d);
       piece.set(x.subarray(start * d, (start + n) * d));
@@ -504,6 +609,9 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
         batch[`sign${m}`] = { data: sign, shape: [b, 2 * maxLen] };
         batch[`mu${m}`] = { data: mu, shape: [b] };
         batch[`l2_${m}`] = { data: Float32Array.of(this.l2[m]), shape: [] };
+        if (this.cnnSpec?.dropout) {
+          batch[`seed${m}`] = { data: Float32Array.of(this.rng.int(1 << 24)), shape: [] };
+        }
       }
       this.trainer.step(batch);
     }
@@ -612,8 +720,12 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
    */
   load(dir: string): void {
     const state = readState(dir);
-    const mine = `${this.config.members} members of [${this.spec.sizes}]`;
-    const theirs = `${state.config.members} members of [${[state.inputSize, ...state.config.hidden, 1]}]`;
+    const describe = (config: RewardEnsembleConfig, inputSize: number) =>
+      (config.network ?? "mlp") === "cnn"
+        ? `${config.members} CNN members on ${inputSize} inputs (grid ${config.grid})`
+        : `${config.members} members of [${[inputSize, ...config.hidden, 1]}]`;
+    const mine = describe(this.config, this.featurizer.inputSize);
+    const theirs = describe(state.config, state.inputSize);
     if (mine !== theirs) {
       throw new Error(
         `RewardEnsemble.load: ${dir} holds ${theirs}; this ensemble has ${mine}. Construct it with the saved config and the same spaces.`,
@@ -670,6 +782,15 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
   dispose(): void {
     this.trainer.dispose();
   }
+}
+
+/** [H, W, C] of NHWC rows of `size` values on an H × W grid. */
+function gridOf(size: number, [h, w]: [number, number]): [number, number, number] {
+  const c = size / (h * w);
+  if (!(Number.isInteger(c) && c >= 1)) {
+    throw new Error(`RewardEnsemble: ${size} observation values do not form a ${h}×${w} grid`);
+  }
+  return [h, w, c];
 }
 
 function readState(dir: string): SavedState {

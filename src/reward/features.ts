@@ -4,6 +4,10 @@
  * steps of the clips in the first training call (the pretraining clips in the paper's loop), so
  * that later training never sees its inputs shift under it. One-hot action columns are left as
  * they are.
+ *
+ * For a convolutional reward model (grid observations) the input is the observation alone, as
+ * it is for the paper's Atari predictor, and it is not standardised: a convolution shares its
+ * weights across cells, which per-column statistics would give different scales.
  */
 import { flatSize, type Space } from "../core/spaces.ts";
 
@@ -22,14 +26,23 @@ export class Featurizer {
   readonly actSize: number;
   /** Columns of one input row: obsSize + (Discrete n, or the Box size). */
   readonly inputSize: number;
+  /** The observation alone, as it is (see the module's note): no action, no standardising. */
+  readonly observationOnly: boolean;
   private readonly discreteN: number;
   stats: InputStats | null = null;
 
-  constructor(observationSpace: Space, actionSpace: Space) {
+  constructor(
+    observationSpace: Space,
+    actionSpace: Space,
+    options: { observationOnly?: boolean } = {},
+  ) {
     this.obsSize = flatSize(observationSpace);
     this.actSize = flatSize(actionSpace);
+    this.observationOnly = options.observationOnly ?? false;
     this.discreteN = actionSpace.kind === "discrete" ? actionSpace.n : 0;
-    this.inputSize = this.obsSize + (this.discreteN > 0 ? this.discreteN : this.actSize);
+    this.inputSize = this.observationOnly
+      ? this.obsSize
+      : this.obsSize + (this.discreteN > 0 ? this.discreteN : this.actSize);
   }
 
   /**
@@ -48,6 +61,10 @@ export class Featurizer {
       throw new Error(
         `reward features: ${rows} rows need ${rows * obsSize} obs and ${rows * actSize} action values, got ${obs.length} and ${actions.length}`,
       );
+    }
+    if (this.observationOnly) {
+      out.set(obs.subarray(0, rows * obsSize), atRow * inputSize);
+      return;
     }
     const mean = this.stats?.mean;
     const std = this.stats?.std;
@@ -77,10 +94,17 @@ export class Featurizer {
     return out;
   }
 
-  /** Fixes the statistics from these steps (each entry: obs and actions of `rows` steps). */
+  /**
+   * Fixes the statistics from these steps (each entry: obs and actions of `rows` steps). With
+   * `observationOnly` they are the identity (mean 0, std 1): the inputs stay as they are.
+   */
   fit(parts: { obs: Float32Array; actions: Float32Array; rows: number }[]): InputStats {
     if (this.stats) throw new Error("reward features: statistics are fixed once and already set");
     const n = this.inputSize;
+    if (this.observationOnly) {
+      this.stats = { mean: new Float32Array(n), std: new Float32Array(n).fill(1) };
+      return this.stats;
+    }
     const sum = new Float64Array(n);
     const sumSq = new Float64Array(n);
     let count = 0;

@@ -3,8 +3,11 @@
  * top to bottom in one file: config, networks, distributions, rollout, GAE, update, diagnostics.
  *
  * The agent acts with a plain-JS forward pass (`HostMlp`, fast at small batch) and trains with
- * one jitted jax-js step per minibatch (`Trainer`). `update` takes the rewards to learn from as
- * an argument, so the preference loop can train on the reward model's r̂ instead of the env's.
+ * one jitted jax-js step per minibatch (`Trainer`). For grid observations (the arcade games)
+ * `network: "minatar-cnn"` swaps the MLPs for MinAtar's CNN as a shared torso with a policy and a
+ * value head; that agent acts through one jitted forward per step at batch numEnvs. `update`
+ * takes the rewards to learn from as an argument, so the preference loop can train on the reward
+ * model's r̂ instead of the env's.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,13 +17,17 @@ import type { Frame, Rollout } from "../core/types.ts";
 import type { Env, VecEnv } from "../envs/env.ts";
 import {
   type Activation,
+  type CnnSpec,
+  cnn,
   type HostParams,
   type HostTensor,
+  initCnn,
   initMlp,
   type JaxArray,
   type LossFn,
   loadSafetensors,
   type MlpSpec,
+  minatarCnnSpec,
   mlp,
   nn,
   np,
@@ -63,6 +70,17 @@ export type PpoConfig = {
   maxGradNorm: number;
   /** Stop an update's epochs early once an epoch's mean approx KL passes this; null = never. */
   targetKl: number | null;
+  /**
+   * `mlp`: separate policy and value MLPs (`hidden`, `activation`). `minatar-cnn`: for grid
+   * observations, MinAtar's network (3×3 convolution with 16 filters, VALID; dense 128; ReLU)
+   * as one torso shared by a policy head and a value head (`hidden` and `activation` unused).
+   */
+  network: PpoNetwork;
+  /**
+   * The CNN's grid height and width: observations are NHWC rows of grid[0] × grid[1] × C, with
+   * C = obsSize / (grid[0] · grid[1]). A Box shaped [H, W, C] gives its own grid instead.
+   */
+  grid: [number, number];
   /** Hidden layer widths of the policy and value MLPs (separate networks). */
   hidden: number[];
   /** Hidden-layer activation. */
@@ -79,6 +97,8 @@ export type PpoConfig = {
   normalizeAdvantages: boolean;
 };
 
+export type PpoNetwork = "mlp" | "minatar-cnn";
+
 export const defaultPpoConfig: PpoConfig = {
   numEnvs: 1,
   nSteps: 2048,
@@ -94,6 +114,8 @@ export const defaultPpoConfig: PpoConfig = {
   vfCoef: 0.5,
   maxGradNorm: 0.5,
   targetKl: null,
+  network: "mlp",
+  grid: [10, 10],
   hidden: [64, 64],
   activation: "tanh",
   normalizeObs: true,
@@ -292,8 +314,11 @@ export class PpoAgent {
   private readonly discrete: boolean;
   /** Policy head width: the Box size, or the number of discrete actions. */
   private readonly outSize: number;
+  /** The policy and value MLPs; with the CNN, the heads on its torso's features. */
   private readonly piSpec: MlpSpec;
   private readonly vfSpec: MlpSpec;
+  /** The CNN's shared torso (its last dense layer's output, ReLU'd, feeds both heads); null = MLP. */
+  private readonly torsoSpec: CnnSpec | null;
   private readonly trainer: Trainer;
   private readonly obsRms: RunningMeanStd | null;
   private readonly rewardScaler: RewardScaler | null;
@@ -306,6 +331,8 @@ export class PpoAgent {
   private valueForward: ((inputs: Record<string, HostTensor>) => Float32Array) | null = null;
   /** Host copies of the networks for acting; rebuilt after the parameters change. */
   private hostNets: { pi: HostMlp; vf: HostMlp } | null = null;
+  /** The CNN's jitted forward at batch numEnvs: [numEnvs × (outSize + 1)], policy head then V. */
+  private cnnForward: ((inputs: Record<string, HostTensor>) => Float32Array) | null = null;
 
   constructor(
     config: Partial<PpoConfig>,
@@ -325,15 +352,30 @@ export class PpoAgent {
     this.discrete = actionSpace.kind === "discrete";
     this.actSize = flatSize(actionSpace);
     this.outSize = actionSpace.kind === "discrete" ? actionSpace.n : this.actSize;
-    this.piSpec = { sizes: [this.obsSize, ...c.hidden, this.outSize], activation: c.activation };
-    this.vfSpec = { sizes: [this.obsSize, ...c.hidden, 1], activation: c.activation };
+    if (c.network === "minatar-cnn") {
+      const [h, w, ch] = gridOf(observationSpace, c.grid);
+      const spec = minatarCnnSpec(ch, this.outSize, { grid: [h, w] });
+      // The torso ends at the dense layer's 128 features; the heads replace its output layer.
+      const features = spec.dense[0];
+      this.torsoSpec = { ...spec, dense: [features] };
+      this.piSpec = { sizes: [features, this.outSize], activation: "relu" };
+      this.vfSpec = { sizes: [features, 1], activation: "relu" };
+    } else if (c.network === "mlp") {
+      this.torsoSpec = null;
+      this.piSpec = { sizes: [this.obsSize, ...c.hidden, this.outSize], activation: c.activation };
+      this.vfSpec = { sizes: [this.obsSize, ...c.hidden, 1], activation: c.activation };
+    } else {
+      throw new Error(`PPO: unknown network '${c.network}' (mlp or minatar-cnn)`);
+    }
 
     const rng = new Rng(seed);
     const initRng = rng.fork();
     this.sampleRng = rng.fork();
     this.shuffleRng = rng.fork();
-    // Orthogonal init as in CleanRL: a near-uniform policy (gain 0.01) and a unit-gain value head.
+    // Orthogonal init as in CleanRL: a near-uniform policy (gain 0.01) and a unit-gain value head;
+    // the CNN torso's layers all take √2, as hidden layers do.
     const params: HostParams = {
+      ...(this.torsoSpec ? initCnn(this.torsoSpec, initRng, "torso", { outGain: Math.SQRT2 }) : {}),
       ...initMlp(this.piSpec, initRng, "pi", { outGain: 0.01 }),
       ...initMlp(this.vfSpec, initRng, "vf", { outGain: 1 }),
     };
@@ -350,12 +392,28 @@ export class PpoAgent {
 
   // ───────────────────────────── LOSS (traced, one jit per minibatch) ─────────────────────────────
 
+  /**
+   * Traced: the policy head [B × outSize] and V [B] for observations [B × obsSize]. Consumes
+   * `obs` and the networks' parameters (the CNN's torso once, shared by both heads).
+   */
+  private forward(p: Record<string, JaxArray>, obs: JaxArray): { head: JaxArray; v: JaxArray } {
+    const { piSpec, vfSpec, torsoSpec } = this;
+    if (!torsoSpec) {
+      return { head: mlp(p, "pi", piSpec, obs.ref), v: mlp(p, "vf", vfSpec, obs).reshape([-1]) };
+    }
+    const features = np.maximum(cnn(p, "torso", torsoSpec, obs), 0);
+    return {
+      head: mlp(p, "pi", piSpec, features.ref),
+      v: mlp(p, "vf", vfSpec, features).reshape([-1]),
+    };
+  }
+
   /** L = −L^CLIP + c_v · ½(V − R)² − c_e · H, with every term reported. */
   private loss(): LossFn {
     const { clipCoef, vfCoef, entCoef } = this.config;
-    const { piSpec, vfSpec, discrete } = this;
+    const { discrete } = this;
     return (p, b) => {
-      const head = mlp(p, "pi", piSpec, b.obs.ref);
+      const { head, v } = this.forward(p, b.obs);
       let logp: JaxArray;
       let entropy: JaxArray;
       if (discrete) {
@@ -373,7 +431,6 @@ export class PpoAgent {
       const clipped = adv.mul(np.clip(ratio.ref, 1 - clipCoef, 1 + clipCoef));
       const policyLoss = np.minimum(unclipped, clipped).mean().mul(-1);
 
-      const v = mlp(p, "vf", vfSpec, b.obs).reshape([-1]);
       const valueLoss = np.square(v.sub(b.ret)).mean().mul(0.5);
 
       const loss = policyLoss.ref.add(valueLoss.ref.mul(vfCoef)).sub(entropy.ref.mul(entCoef));
@@ -408,9 +465,41 @@ export class PpoAgent {
    */
   private values(obsNorm: Float32Array): Float32Array {
     const rows = obsNorm.length / this.obsSize;
+    if (this.torsoSpec) {
+      const out = this.cnnOutputs(obsNorm);
+      const width = this.outSize + 1;
+      return Float32Array.from({ length: rows }, (_, r) => out[r * width + this.outSize]);
+    }
     if (rows !== this.config.numEnvs * this.config.nSteps) return this.nets().vf.forward(obsNorm);
     this.valueForward ??= this.trainer.compile((p, x) => mlp(p, "vf", this.vfSpec, x.obs));
     return this.valueForward({ obs: { data: obsNorm, shape: [rows, this.obsSize] } });
+  }
+
+  /**
+   * The CNN's policy head and V for normalised observations [rows × obsSize], as rows of
+   * [outSize + 1], through one jitted forward at batch numEnvs (rows are padded to a multiple of
+   * it, so that one shape is ever compiled).
+   */
+  private cnnOutputs(obsNorm: Float32Array): Float32Array {
+    const { obsSize, outSize } = this;
+    const batch = this.config.numEnvs;
+    const rows = obsNorm.length / obsSize;
+    const width = outSize + 1;
+    this.cnnForward ??= this.trainer.compile((p, x) => {
+      const { head, v } = this.forward(p, x.obs);
+      return np.concatenate([head, v.reshape([-1, 1])], 1);
+    });
+    const forward = this.cnnForward;
+    const run = (x: Float32Array) => forward({ obs: { data: x, shape: [batch, obsSize] } });
+    if (rows === batch) return run(obsNorm);
+    const out = new Float32Array(rows * width);
+    for (let start = 0; start < rows; start += batch) {
+      const n = Math.min(batch, rows - start);
+      const piece = new Float32Array(batch * obsSize);
+      piece.set(obsNorm.subarray(start * obsSize, (start + n) * obsSize));
+      out.set(run(piece).subarray(0, n * width), start * width);
+    }
+    return out;
   }
 
   /** The Box's bounds applied to a sampled action, for the env. */
@@ -432,11 +521,24 @@ export class PpoAgent {
   private sample(
     obsNorm: Float32Array,
     deterministic: boolean,
-  ): { actions: Float32Array; logProbs: Float32Array } {
+  ): { actions: Float32Array; logProbs: Float32Array; values: Float32Array | null } {
     const rows = obsNorm.length / this.obsSize;
-    const head = this.nets().pi.forward(obsNorm);
-    const logProbs = new Float32Array(rows);
     const { outSize, actSize, sampleRng: rng } = this;
+    let head: Float32Array;
+    let values: Float32Array | null = null;
+    if (this.torsoSpec) {
+      // One forward gives both heads: the values are kept for the rollout.
+      const out = this.cnnOutputs(obsNorm);
+      head = new Float32Array(rows * outSize);
+      values = new Float32Array(rows);
+      for (let r = 0; r < rows; r++) {
+        head.set(out.subarray(r * (outSize + 1), r * (outSize + 1) + outSize), r * outSize);
+        values[r] = out[r * (outSize + 1) + outSize];
+      }
+    } else {
+      head = this.nets().pi.forward(obsNorm);
+    }
+    const logProbs = new Float32Array(rows);
     if (this.discrete) {
       const actions = new Float32Array(rows);
       const probs = new Float64Array(outSize);
@@ -452,7 +554,7 @@ export class PpoAgent {
         actions[r] = a;
         logProbs[r] = head[r * outSize + a] - logZ;
       }
-      return { actions, logProbs };
+      return { actions, logProbs, values };
     }
     const logStd = this.trainer.params.logStd.data;
     const actions = new Float32Array(rows * actSize);
@@ -463,7 +565,7 @@ export class PpoAgent {
       }
       logProbs[r] = gaussianLogProbHost(head, logStd, actions, r);
     }
-    return { actions, logProbs };
+    return { actions, logProbs, values };
   }
 
   /**
@@ -509,6 +611,8 @@ export class PpoAgent {
     const truncated = new Uint8Array(n);
     const unhealthy = new Uint8Array(n);
     const logProbs = new Float32Array(n);
+    /** Filled while stepping when the policy's forward gives V too (the CNN), else after. */
+    let stepValues: Float32Array | null = this.torsoSpec ? new Float32Array(n) : null;
     const nextValues = new Float32Array(n);
     /** Truncated steps, bootstrapped below from V(final observation). */
     const truncations: { index: number; obsNorm: Float32Array }[] = [];
@@ -522,7 +626,9 @@ export class PpoAgent {
       const norm = this.normalize(current);
       obs.set(current, base * obsSize);
       obsNorm.set(norm, base * obsSize);
-      const { actions: a, logProbs: lp } = this.sample(norm, false);
+      const { actions: a, logProbs: lp, values: v } = this.sample(norm, false);
+      if (stepValues && v) stepValues.set(v, base);
+      else stepValues = null;
       const envActions = this.clipAction(a);
       sampled.set(a, base * actSize);
       actions.set(envActions, base * actSize);
@@ -553,7 +659,7 @@ export class PpoAgent {
 
     // Values of the rollout, then V(s_{t+1}): the next step's value within an episode, a fresh
     // one after the last step, and V(final observation) where the time limit truncated it.
-    const values = this.values(obsNorm);
+    const values = stepValues ?? this.values(obsNorm);
     const bootstrapObs = new Float32Array((numEnvs + truncations.length) * obsSize);
     bootstrapObs.set(this.normalize(current));
     truncations.forEach((tr, k) => {
@@ -838,6 +944,22 @@ export function explainedVariance(predicted: Float32Array, target: Float32Array)
   };
   const vy = variance((i) => target[i]);
   return vy === 0 ? Number.NaN : 1 - variance((i) => target[i] - predicted[i]) / vy;
+}
+
+/**
+ * The [H, W, C] grid of NHWC observations: a Box shaped [H, W, C] says it itself; a flat Box of
+ * H·W·C values takes H and W from `grid` and C from its size.
+ */
+export function gridOf(space: Space, grid: readonly [number, number]): [number, number, number] {
+  if (space.kind !== "box") throw new Error("PPO: a CNN needs Box observations");
+  if (space.shape.length === 3) return [space.shape[0], space.shape[1], space.shape[2]];
+  const [h, w] = grid;
+  const size = flatSize(space);
+  const c = size / (h * w);
+  if (!(Number.isInteger(c) && c >= 1)) {
+    throw new Error(`PPO: ${size} observation values do not form a ${h}×${w} grid of channels`);
+  }
+  return [h, w, c];
 }
 
 /** Spaces as JSON; infinite bounds become the strings "Infinity" / "-Infinity". */

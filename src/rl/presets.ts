@@ -89,15 +89,43 @@ const presets: Record<string, Partial<PpoConfig>> = {
   },
 };
 
+/**
+ * The pixel games (`MinAtar/*`, 10×10 grids with a channel per object): MinAtar's CNN as a
+ * shared torso, 16 envs × 128 steps, few epochs (4) over 256-sample minibatches, close to the
+ * PPO setups published for MinAtar but small enough for this CPU. Grid cells are 0 or 1:
+ * nothing to normalise.
+ */
+export const minatarPreset: Partial<PpoConfig> = {
+  network: "minatar-cnn",
+  grid: [10, 10],
+  numEnvs: 16,
+  nSteps: 128,
+  epochs: 4,
+  minibatches: 8,
+  lr: 5e-4,
+  annealLr: true,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipCoef: 0.2,
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  normalizeObs: false,
+  rewardScaling: true,
+  normalizeAdvantages: true,
+};
+
 /** The base id of a preference-ready variant: `Pendulum-pref-v1` → `Pendulum-v1`. */
 function baseId(envId: string): string {
   return envId.replace("-pref-", "-");
 }
 
 /**
- * Tuned PPO settings for `envId` (its `-pref-` variant shares them). Ids without a preset get
- * the MuJoCo setup, which is also the right start for new continuous-control tasks.
+ * Tuned PPO settings for `envId` (its `-pref-` variant shares them); every `MinAtar/*` game
+ * gets `minatarPreset`. Other ids without a preset get the MuJoCo setup, which is also the right
+ * start for new continuous-control tasks.
  */
 export function ppoPreset(envId: string): Partial<PpoConfig> {
+  if (envId.startsWith("MinAtar/")) return { ...minatarPreset };
   return { ...(presets[baseId(envId)] ?? mujocoPreset) };
 }
