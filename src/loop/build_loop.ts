@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
 import { makeVecEnv } from "../envs/index.ts";
 import { makeSelector } from "../queries/index.ts";
-import { RewardEnsemble } from "../reward/index.ts";
+import { RewardEnsemble, rewardPreset } from "../reward/index.ts";
 import { PpoAgent } from "../rl/ppo.ts";
 import type { PreferenceStore } from "../store/index.ts";
 import { makeTeacher } from "../teachers/index.ts";
@@ -67,9 +67,11 @@ function makeReward(
   }
   const frozen = config.rewardModel && latestModelDir(config.rewardModel, "reward");
   if (frozen) return RewardEnsemble.fromSaved(frozen, observationSpace, actionSpace);
+  // A pixel game's preset (the paper's Atari predictor on the grid) sets its own batch size.
   return new RewardEnsemble(observationSpace, actionSpace, {
-    seed: config.seed + SEED_OFFSET.reward,
     batchPairs: rewardBatchPairs(config.clipSteps),
+    ...rewardPreset(config.envId),
+    seed: config.seed + SEED_OFFSET.reward,
   });
 }
 
