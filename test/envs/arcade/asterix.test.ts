@@ -10,6 +10,7 @@ import {
 } from "../../../src/envs/arcade/asterix.ts";
 import { cell, GRID } from "../../../src/envs/arcade/grid_game.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const LEFT = 1;
@@ -163,20 +164,7 @@ test("the ramp speeds things up: faster spawns every 102 steps, faster moves eve
 });
 
 test("Asterix: the same seed gives the same observations and rewards over 500 steps", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/Asterix-v1");
-    const actions = new Rng(seed + 1000);
-    const obs: number[][] = [Array.from(env.reset(seed))];
-    const rewards: number[] = [];
-    let ends = 0;
-    for (let t = 0; t < 500; t++) {
-      const r = env.step([actions.int(5)]);
-      rewards.push(r.reward);
-      if (r.terminated || r.truncated) ends += 1;
-      obs.push(Array.from(r.terminated || r.truncated ? env.reset() : r.obs));
-    }
-    return { obs, rewards, ends };
-  };
+  const run = (seed: number) => seededPlay("MinAtar/Asterix-v1", seed);
   const a = run(7);
   assert.deepEqual(run(7), a);
   assert.ok(a.ends > 0, "random play meets an enemy");

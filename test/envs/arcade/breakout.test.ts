@@ -4,6 +4,7 @@ import { Rng } from "../../../src/core/rng.ts";
 import { Breakout, type BreakoutState } from "../../../src/envs/arcade/breakout.ts";
 import { cell, GRID } from "../../../src/envs/arcade/grid_game.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const LEFT = 1;
@@ -136,22 +137,7 @@ test("clearing the bricks brings three new rows when the ball next comes down", 
 });
 
 test("Breakout: the same seed gives the same observations and rewards over 500 steps", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/Breakout-v1");
-    const actions = new Rng(seed + 1000);
-    const obs: number[][] = [Array.from(env.reset(seed))];
-    const rewards: number[] = [];
-    let ends = 0;
-    for (let t = 0; t < 500; t++) {
-      const r = env.step([actions.int(3)]);
-      rewards.push(r.reward);
-      if (r.terminated || r.truncated) {
-        ends += 1;
-        obs.push(Array.from(env.reset()));
-      } else obs.push(Array.from(r.obs));
-    }
-    return { obs, rewards, ends };
-  };
+  const run = (seed: number) => seededPlay("MinAtar/Breakout-v1", seed);
   const a = run(7);
   const b = run(7);
   assert.deepEqual(a.obs, b.obs);

@@ -10,6 +10,7 @@ import {
 } from "../../../src/envs/arcade/freeway.ts";
 import { cell, GRID, GridGameEnv } from "../../../src/envs/arcade/grid_game.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const UP = 1;
@@ -163,19 +164,11 @@ test("the game ends at the time limit", () => {
 });
 
 test("Freeway: the same seed gives the same observations and rewards over 500 steps", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/Freeway-v1");
-    const actions = new Rng(seed + 1000);
-    const obs: number[][] = [Array.from(env.reset(seed))];
-    const rewards: number[] = [];
-    for (let t = 0; t < 500; t++) {
+  const run = (seed: number) =>
+    seededPlay("MinAtar/Freeway-v1", seed, {
       // Mostly up, so that the chicken crosses and the speeds get re-drawn.
-      const r = env.step([actions.random() < 0.8 ? UP : actions.int(3)]);
-      rewards.push(r.reward);
-      obs.push(Array.from(r.terminated || r.truncated ? env.reset() : r.obs));
-    }
-    return { obs, rewards };
-  };
+      choose: (rng, n) => (rng.random() < 0.8 ? UP : rng.int(n)),
+    });
   const a = run(7);
   assert.deepEqual(run(7), a);
   assert.ok(

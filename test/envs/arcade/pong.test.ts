@@ -10,6 +10,7 @@ import {
   type PongState,
 } from "../../../src/envs/arcade/pong.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const UP = 1;
@@ -206,19 +207,7 @@ test("a match ends when a side reaches 21 points, and stays ended", () => {
 });
 
 test("Pong: the same seed gives the same observations and rewards over 500 steps", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/Pong-v1");
-    const actions = new Rng(seed + 1000);
-    const obs: number[][] = [Array.from(env.reset(seed))];
-    const rewards: number[] = [];
-    for (let t = 0; t < 500; t++) {
-      const r = env.step([actions.int(3)]);
-      rewards.push(r.reward);
-      if (r.terminated || r.truncated) obs.push(Array.from(env.reset()));
-      else obs.push(Array.from(r.obs));
-    }
-    return { obs, rewards };
-  };
+  const run = (seed: number) => seededPlay("MinAtar/Pong-v1", seed);
   const a = run(7);
   const b = run(7);
   assert.deepEqual(a.obs, b.obs);

@@ -18,6 +18,7 @@ import {
   SPAWN_INTERVALS,
 } from "../../../src/envs/arcade/road_race.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const LEFT = 1;
@@ -247,19 +248,7 @@ test("signals: level with a car within 3 lanes, and the rows to the nearest car"
 });
 
 test("RoadRace: the same seed gives the same observations and rewards over 500 steps", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/RoadRace-v1");
-    const actions = new Rng(seed + 1000);
-    const obs: number[][] = [Array.from(env.reset(seed))];
-    const rewards: number[] = [];
-    for (let t = 0; t < 500; t++) {
-      const r = env.step([actions.int(5)]);
-      rewards.push(r.reward);
-      if (r.terminated || r.truncated) obs.push(Array.from(env.reset()));
-      else obs.push(Array.from(r.obs));
-    }
-    return { obs, rewards };
-  };
+  const run = (seed: number) => seededPlay("MinAtar/RoadRace-v1", seed);
   const a = run(7);
   const b = run(7);
   assert.deepEqual(a.obs, b.obs);

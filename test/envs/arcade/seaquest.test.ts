@@ -10,6 +10,7 @@ import {
   Seaquest,
 } from "../../../src/envs/arcade/seaquest.ts";
 import { makeEnv } from "../../../src/envs/index.ts";
+import { seededPlay } from "./helpers.ts";
 
 const NOOP = 0;
 const LEFT = 1;
@@ -265,19 +266,7 @@ test("Seaquest: enemies spawn at the edges of rows 1–8, every 20 frames at fir
 });
 
 test("Seaquest: the same seed gives the same observations and rewards (500 random steps)", () => {
-  const run = (seed: number) => {
-    const env = makeEnv("MinAtar/Seaquest-v1");
-    const actions = new Rng(seed + 1);
-    const obs: number[] = [...env.reset(seed)];
-    const rewards: number[] = [];
-    for (let t = 0; t < 500; t++) {
-      const s = env.step([actions.int(6)]);
-      obs.push(...s.obs);
-      rewards.push(s.reward);
-      if (s.terminated || s.truncated) obs.push(...env.reset());
-    }
-    return { obs, rewards };
-  };
+  const run = (seed: number) => seededPlay("MinAtar/Seaquest-v1", seed, { actionSeedOffset: 1 });
   const a = run(11);
   const b = run(11);
   assert.deepEqual(a.obs, b.obs);
