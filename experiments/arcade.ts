@@ -1,0 +1,254 @@
+/**
+ * The pixel-game table (issue 10): on each MinAtar game,
+ *
+ *   - true-reward PPO on the preference-ready variant (`MinAtar/<Game>-pref-v1`, what preference
+ *     runs train on), the RL baseline;
+ *   - `backflip train --env MinAtar/<Game>-pref-v1 --teacher oracle --labels 3300` for the same
+ *     number of env steps.
+ *
+ * Both policies are scored the same way, over deterministic episodes: by the return on the
+ * preference-ready game and on the standard `-v1` game behind it; on Seaquest also by surfacings
+ * per episode (the env's `surfaced` signal: coming up with a diver aboard), on both games.
+ *
+ * Runs go one at a time (true-reward PPO in this process, the oracle run as a `backflip train`
+ * child). Each finished run is merged into experiments/results/arcade.json (a later invocation
+ * replaces the row of the same game, kind and seed), and the table of all rows is rewritten to
+ * experiments/results/arcade.md, so the grid can be grown over several sittings (`--kinds none`
+ * only rewrites the table).
+ *
+ *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
+ *     [--kinds true,oracle] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
+import { latestModelDir } from "../src/loop/checkpoint.ts";
+import { learn, PpoAgent, type PpoConfig, ppoPreset } from "../src/rl/index.ts";
+
+const GAMES = ["Breakout", "SpaceInvaders", "Seaquest", "Freeway", "Asterix", "Pong", "RoadRace"];
+
+const { values } = parseArgs({
+  options: {
+    games: { type: "string", default: GAMES.join(",") },
+    seeds: { type: "string", default: "1" },
+    kinds: { type: "string", default: "true,oracle" },
+    steps: { type: "string", default: "1000000" },
+    labels: { type: "string", default: "3300" },
+    episodes: { type: "string", default: "20" },
+    /** Where arcade.json and arcade.md live (a scratch folder for a smoke test). */
+    out: { type: "string", default: join(import.meta.dirname, "results") },
+  },
+});
+
+type Kind = "true" | "oracle";
+const kinds = values.kinds.split(",").filter((k): k is Kind => k === "true" || k === "oracle");
+const games = values.games.split(",").filter((g) => g !== "");
+for (const game of games) {
+  if (!GAMES.includes(game)) throw new Error(`unknown game '${game}' (one of ${GAMES.join(", ")})`);
+}
+const seeds = values.seeds.split(",").map(Number);
+const steps = Number(values.steps);
+const labels = Number(values.labels);
+const episodes = Number(values.episodes);
+const here = import.meta.dirname;
+const bin = join(here, "..", "bin", "backflip.js");
+
+const prefId = (game: string) => `MinAtar/${game}-pref-v1`;
+const standardId = (game: string) => `MinAtar/${game}-v1`;
+
+type Row = {
+  game: string;
+  kind: Kind;
+  seed: number;
+  steps: number;
+  labels?: number;
+  /** Mean return over `episodes` deterministic episodes on the preference-ready game. */
+  prefReturn: number;
+  /** The same policy on the standard game. */
+  standardReturn: number;
+  episodes: number;
+  /** Seaquest only: surfacings with a diver aboard per episode, on each game. */
+  prefSurfacings?: number;
+  standardSurfacings?: number;
+  /** Env steps per second of training (true-reward runs: collect + update only). */
+  stepsPerSecond: number;
+  wallSeconds: number;
+  cpu: string;
+  date: string;
+};
+
+type Score = { mean: number; surfacings: number };
+
+/** Deterministic episodes seeded `seed + episode`, as `PpoAgent.evaluate` plays them. */
+function score(agent: PpoAgent, envId: string, seed: number): Score {
+  const env = makeEnv(envId);
+  let total = 0;
+  let surfacings = 0;
+  for (let ep = 0; ep < episodes; ep++) {
+    let obs = env.reset(seed + ep);
+    for (;;) {
+      const res = env.step(agent.act(obs, true));
+      total += res.reward;
+      surfacings += res.info.signals?.surfaced ?? 0;
+      obs = res.obs;
+      if (res.terminated || res.truncated) break;
+    }
+  }
+  env.close();
+  return { mean: total / episodes, surfacings: surfacings / episodes };
+}
+
+function scoreRow(agent: PpoAgent, game: string, seed: number) {
+  const evalSeed = 1_000_000 + seed;
+  const pref = score(agent, prefId(game), evalSeed);
+  const standard = score(agent, standardId(game), evalSeed);
+  return {
+    prefReturn: round(pref.mean),
+    standardReturn: round(standard.mean),
+    episodes,
+    ...(game === "Seaquest" && {
+      prefSurfacings: round(pref.surfacings),
+      standardSurfacings: round(standard.surfacings),
+    }),
+  };
+}
+
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const machine = () => `${cpus().length}× ${cpus()[0]?.model.trim() ?? "unknown CPU"}`;
+
+function trueReward(game: string, seed: number): Row {
+  const t0 = performance.now();
+  const envId = prefId(game);
+  const config: Partial<PpoConfig> = { ...ppoPreset(envId), totalTimesteps: steps };
+  const venv = makeVecEnv(envId, config.numEnvs ?? 1);
+  const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
+  let ppoSeconds = 0;
+  let last = performance.now();
+  let nextReport = 100_000;
+  learn(agent, venv, steps, () => {
+    const now = performance.now();
+    ppoSeconds += (now - last) / 1000;
+    if (agent.envSteps >= nextReport) {
+      console.error(`${game} true s${seed}: ${agent.envSteps} steps, ${ppoSeconds.toFixed(0)} s`);
+      nextReport += 100_000;
+    }
+    last = performance.now();
+    return undefined;
+  });
+  venv.close();
+  const scores = scoreRow(agent, game, seed);
+  const envSteps = agent.envSteps;
+  agent.dispose();
+  return {
+    game,
+    kind: "true",
+    seed,
+    steps: envSteps,
+    ...scores,
+    stepsPerSecond: Math.round(envSteps / ppoSeconds),
+    wallSeconds: round((performance.now() - t0) / 1000, 1),
+    cpu: machine(),
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+async function oracle(game: string, seed: number, scratch: string): Promise<Row> {
+  const t0 = performance.now();
+  const run = join(scratch, `${game}-oracle-s${seed}`);
+  const args = [
+    ...["train", "--env", prefId(game), "--teacher", "oracle"],
+    ...["--labels", String(labels), "--steps", String(steps), "--seed", String(seed)],
+    ...["--run", run, "--json"],
+  ];
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      text += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("exit", (code) => {
+      if (code === 0) resolve(text);
+      else reject(new Error(`oracle ${game} s${seed}: ${err.slice(-500)}`));
+    });
+  });
+  const trainWall = (performance.now() - t0) / 1000;
+  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
+  if (result.stopped) throw new Error(`oracle ${game} s${seed}: the run stopped early`);
+  const policyDir = latestModelDir(run, "policy");
+  if (!policyDir) throw new Error(`oracle ${game} s${seed}: no policy saved in ${run}`);
+  const agent = PpoAgent.load(policyDir);
+  const scores = scoreRow(agent, game, seed);
+  agent.dispose();
+  const envSteps = Number(result.steps ?? steps);
+  return {
+    game,
+    kind: "oracle",
+    seed,
+    steps: envSteps,
+    labels: Number(result.labels ?? labels),
+    ...scores,
+    stepsPerSecond: Math.round(envSteps / trainWall),
+    wallSeconds: round((performance.now() - t0) / 1000, 1),
+    cpu: machine(),
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+const resultsDir = values.out;
+const resultsFile = join(resultsDir, "arcade.json");
+mkdirSync(resultsDir, { recursive: true });
+let rows: Row[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : [];
+
+function writeTable(): string {
+  const fmt = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits));
+  const lines = [
+    "The pixel games (issue 10): true-reward PPO on the preference-ready game (`-pref-v1`, the",
+    "RL baseline) and the oracle teacher with 3,300 labels for the same env steps. Each policy is",
+    "scored over deterministic episodes on the preference-ready game and on the standard `-v1`",
+    "game; on Seaquest also by surfacings with a diver aboard per episode (pref / standard).",
+    "Steps/s: training env steps per second (true-reward: collect + update; oracle: whole run).",
+    "Regenerate or extend with `node --import tsx experiments/arcade.ts` (see its header).",
+    "",
+    "| game | kind | seed | steps | return on -pref | return on -v1 | surfacings | steps/s | wall s | machine |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  const sorted = [...rows].sort(
+    (a, b) =>
+      GAMES.indexOf(a.game) - GAMES.indexOf(b.game) ||
+      a.kind.localeCompare(b.kind) ||
+      a.seed - b.seed,
+  );
+  for (const r of sorted) {
+    const kind = r.kind === "oracle" ? `oracle, ${r.labels ?? labels} labels` : "true-reward PPO";
+    const surf =
+      r.prefSurfacings === undefined
+        ? "–"
+        : `${fmt(r.prefSurfacings, 2)} / ${fmt(r.standardSurfacings, 2)}`;
+    lines.push(
+      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${fmt(r.standardReturn, 2)} | ${surf} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} |`,
+    );
+  }
+  writeFileSync(join(resultsDir, "arcade.md"), `${lines.join("\n")}\n`);
+  return lines.join("\n");
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "backflip-arcade-"));
+for (const game of games) {
+  for (const kind of kinds) {
+    for (const seed of seeds) {
+      const row = kind === "true" ? trueReward(game, seed) : await oracle(game, seed, scratch);
+      rows = [...rows.filter((r) => !(r.game === game && r.kind === kind && r.seed === seed)), row];
+      writeFileSync(resultsFile, `${JSON.stringify(rows, null, 1)}\n`);
+      writeTable();
+      console.log(JSON.stringify(row));
+    }
+  }
+}
+console.log(writeTable());
