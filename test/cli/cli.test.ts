@@ -1,44 +1,11 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { describeDefault, describeFlag, parseCommand, parseOptions } from "../../src/cli/args.ts";
 import { buildConfig, TRAIN_COMMAND } from "../../src/cli/train_options.ts";
-
-const bin = join(import.meta.dirname, "..", "..", "bin", "backflip.js");
-
-function backflip(...args: string[]) {
-  return backflipIn(process.cwd(), ...args);
-}
-
-function backflipIn(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** `train` with a --run in a fresh folder; the run folder must not exist afterwards. */
-function refusedTrain(...args: string[]) {
-  const parent = mkdtempSync(join(tmpdir(), "backflip-cli-"));
-  const run = join(parent, "run");
-  const r = backflip("train", ...args, "--run", run);
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(existsSync(run), false, "a refused train leaves no run folder");
-  assert.deepEqual(readdirSync(parent), []);
-  return r;
-}
+import { backflip, backflipIn, refusedTrain } from "./helpers.ts";
 
 test("an unknown env is refused with a suggestion, exit code 2 and no run folder", () => {
   const r = refusedTrain("--env", "Pendulm-v1", "--teacher", "oracle");

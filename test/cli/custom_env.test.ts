@@ -1,43 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "bin", "backflip.js");
-
-function backflip(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { backflip, refusedTrain, root } from "./helpers.ts";
 
 /** The last line of stdout, as JSON (`--json`). */
 function lastJson(stdout: string) {
   return JSON.parse(stdout.trim().split("\n").at(-1) as string);
-}
-
-/** `train` with a --run in a fresh folder; it must be refused, with exit 2 and no folder left. */
-function refusedTrain(...args: string[]) {
-  const parent = mkdtempSync(join(tmpdir(), "backflip-custom-"));
-  const run = join(parent, "run");
-  const r = backflip("train", ...args, "--run", run);
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(existsSync(run), false, "a refused train leaves no run folder");
-  assert.deepEqual(readdirSync(parent), []);
-  return r;
 }
 
 test("an env module taught by a goal module: train, eval and resume through the CLI", () => {
