@@ -3,7 +3,8 @@
  * each fitted by the Bradley–Terry loss to its own bootstrap resample of the labelled pairs,
  * with its L2 weight adapted so that validation loss stays 1.1–1.5× training loss. After each
  * training call every member is normalised to zero mean and `targetStd` over the training
- * clips' steps, and the ensemble's reward is the members' average.
+ * clips' steps, and the ensemble's reward is the members' average. How a call trains is
+ * `RewardTrainer`'s (reward_trainer.ts); the parameters and all training state live here.
  *
  * All members train together in one jitted step (a loop over members inside one `jit`, faster
  * than `vmap` here: NOTES.md); each member has its own batch and its own L2 weight, passed in
@@ -18,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { Rng, type RngState } from "../core/rng.ts";
 import type { Space } from "../core/spaces.ts";
-import { answerTarget, type Clip, clipLength, type Rollout } from "../core/types.ts";
+import { type Clip, clipLength, type Rollout } from "../core/types.ts";
 import {
   type Activation,
   type CnnSpec,
@@ -41,9 +42,14 @@ import {
   saveSafetensors,
   Trainer,
 } from "../nn/index.ts";
-import { bootstrapCount, isValidation, pairKey } from "./bootstrap.ts";
-import { bradleyTerryLoss, bradleyTerryLossHost, preferenceProbability } from "./bradley_terry.ts";
+import { bradleyTerryLoss, preferenceProbability } from "./bradley_terry.ts";
 import { Featurizer, type InputStats } from "./features.ts";
+import {
+  type ClipReturns,
+  type MemberBatch,
+  RewardTrainer,
+  type TrainableEnsemble,
+} from "./reward_trainer.ts";
 import type {
   ClipPair,
   LabelledPair,
@@ -89,6 +95,12 @@ export type RewardEnsembleConfig = {
   targetStd: number;
   /** Chance the teacher answers uniformly at random: P′ = (1 − ε)·P̂ + ε/2 (paper: 0.1). */
   epsilon: number;
+  /**
+   * Pairs evaluated after each call's steps (normalisation, L2 adaptation, accuracy): all when
+   * null, else a fresh random sample of this many. With thousands of labels a CNN spends far
+   * longer on that pass over every clip than on the steps.
+   */
+  evalPairs: number | null;
   /** Seed for initialisation, the bootstrap draws and minibatches. */
   seed: number;
 };
@@ -109,6 +121,7 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   l2Factor: 1.5,
   targetStd: 1,
   epsilon: 0.1,
+  evalPairs: null,
   seed: 0,
 };
 
@@ -137,13 +150,21 @@ export function rewardCnnSpec(
 
 /**
  * Reward-model settings per env id, layered over `defaultRewardConfig`: for the `MinAtar/*`
- * grids the CNN with members normalised to std 0.05 (the paper's Atari setting), and 16 pairs
- * per member's minibatch (a CNN step costs far more than an MLP step on this CPU); nothing for
- * other ids.
+ * grids the CNN with members normalised to std 0.05 (the paper's Atari setting), 16 pairs per
+ * member's minibatch, and the evaluation after each call on a sample of 200 pairs (a CNN pass
+ * costs far more than an MLP's on this CPU: 20 s over 3,300 pairs, 1.5 s over 200); nothing
+ * for other ids.
  */
 export function rewardPreset(envId: string): Partial<RewardEnsembleConfig> {
   if (!envId.startsWith("MinAtar/")) return {};
-  return { network: "cnn", grid: [10, 10], dropout: 0.5, targetStd: 0.05, batchPairs: 16 };
+  return {
+    network: "cnn",
+    grid: [10, 10],
+    dropout: 0.5,
+    targetStd: 0.05,
+    batchPairs: 16,
+    evalPairs: 200,
+  };
 }
 
 /** The L2 weight never leaves this range, so a run of one-sided calls cannot drive it to 0 or ∞. */
@@ -182,10 +203,7 @@ type SavedState = {
   rng?: RngState;
 };
 
-/** One trainable pair, with the clip features it needs. */
-type Example = { key: string; left: Clip; right: Clip; mu1: number; strict: boolean };
-
-export class RewardEnsemble implements RewardModel, PreferencePredictor {
+export class RewardEnsemble implements RewardModel, PreferencePredictor, TrainableEnsemble {
   readonly config: RewardEnsembleConfig;
   readonly featurizer: Featurizer;
   /** Each member's MLP (with the CNN: unused, its sizes from the input to the CNN's output). */
@@ -194,8 +212,10 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
   readonly cnnSpec: CnnSpec | null;
   private readonly trainer: Trainer;
   private readonly forwardJit: (inputs: Record<string, HostTensor>) => Float32Array;
-  private readonly rng: Rng;
-  private l2: number[];
+  /** Draws minibatches, dropout keys and evaluation samples; saved with the model. */
+  readonly rng: Rng;
+  private readonly rewardTrainer: RewardTrainer;
+  private l2Weights: number[];
   private memberNorm: MemberNorm[];
   /** Standardised input rows per clip id (valid while the input statistics stay fixed). */
   private readonly features = new Map<string, Float32Array>();
@@ -245,8 +265,19 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
       }
       return outs.length === 1 ? outs[0] : np.concatenate(outs, 1);
     });
-    this.l2 = new Array(c.members).fill(c.l2Init);
+    this.l2Weights = new Array(c.members).fill(c.l2Init);
     this.memberNorm = Array.from({ length: c.members }, () => ({ shift: 0, scale: 1 }));
+    this.rewardTrainer = new RewardTrainer(this, {
+      batchPairs: c.batchPairs,
+      stepsPerCall: c.stepsPerCall,
+      validationFraction: c.validationFraction,
+      l2Band: c.l2Band,
+      l2Factor: c.l2Factor,
+      dropout: (this.cnnSpec?.dropout ?? 0) > 0,
+      epsilon: c.epsilon,
+      evalPairs: c.evalPairs,
+      seed: c.seed,
+    });
   }
 
   get members(): number {
@@ -260,7 +291,20 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
 
   /** The L2 weight of each member now. */
   get l2PerMember(): number[] {
-    return [...this.l2];
+    return [...this.l2Weights];
+  }
+
+  l2(member: number): number {
+    return this.l2Weights[member];
+  }
+
+  /** Sets member m's L2 weight, kept within L2_RANGE. */
+  setL2(member: number, value: number): void {
+    this.l2Weights[member] = Math.min(Math.max(value, L2_RANGE[0]), L2_RANGE[1]);
+  }
+
+  get inputSize(): number {
+    return this.featurizer.inputSize;
   }
 
   /** The input statistics, fixed by the first `train` call (null before it). */
@@ -322,17 +366,60 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     };
   }
 
+  /** Fixes the input statistics from the first training clips; later calls change nothing. */
+  fitInputs(clips: readonly Clip[]): void {
+    if (this.featurizer.stats) return;
+    this.featurizer.fit(
+      clips.map((clip) => ({ obs: clip.obs, actions: clip.actions, rows: clipLength(clip) })),
+    );
+    this.features.clear();
+  }
+
   /**
-   * Standardised input rows of a clip. The training clips' rows are cached by clip id (and the
-   * cache pruned to the current training clips after each call); other clips are not cached.
+   * Standardised input rows of a clip. Training clips' rows are cached by clip id (`keepRows`
+   * prunes the cache to the current training clips after each call); other clips are not.
    */
-  private clipFeatures(clip: Clip, cache = false): Float32Array {
+  clipRows(clip: Clip, cache = true): Float32Array {
     let f = this.features.get(clip.id);
     if (!f) {
       f = this.featurizer.rows(clip.obs, clip.actions, clipLength(clip));
       if (cache) this.features.set(clip.id, f);
     }
     return f;
+  }
+
+  keepRows(ids: ReadonlySet<string>): void {
+    for (const id of [...this.features.keys()]) if (!ids.has(id)) this.features.delete(id);
+  }
+
+  /** One Adam step of every member on its own minibatch (batches[m]), with its L2 weight. */
+  step(batches: MemberBatch[]): void {
+    const batch: Record<string, HostTensor> = {};
+    const d = this.featurizer.inputSize;
+    batches.forEach(({ x, sign, mu, dropoutSeed }, m) => {
+      const pairs = mu.length;
+      batch[`x${m}`] = { data: x, shape: [x.length / d, d] };
+      batch[`sign${m}`] = { data: sign, shape: [pairs, sign.length / pairs] };
+      batch[`mu${m}`] = { data: mu, shape: [pairs] };
+      batch[`l2_${m}`] = { data: Float32Array.of(this.l2Weights[m]), shape: [] };
+      if (dropoutSeed !== undefined) {
+        batch[`seed${m}`] = { data: Float32Array.of(dropoutSeed), shape: [] };
+      }
+    });
+    this.trainer.step(batch);
+  }
+
+  /** Sets member m's shift and scale so that its r̂ per step has mean 0 and std `targetStd`. */
+  normalise(member: number, mean: number, std: number): void {
+    this.memberNorm[member] = {
+      shift: mean,
+      scale: std > 1e-8 ? this.config.targetStd / std : 1,
+    };
+  }
+
+  normalisedReturn(member: number, raw: number, steps: number): number {
+    const { shift, scale } = this.memberNorm[member];
+    return (raw - shift * steps) * scale;
   }
 
   /** Raw (unnormalised) member outputs for standardised rows x: [rows × members]. */
@@ -416,11 +503,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
    * Raw predicted returns Σr̂ of each clip per member (result[member][clip]), with each
    * member's mean and std of r̂ over all the clips' steps.
    */
-  private clipReturnsRaw(clips: readonly Clip[]): {
-    returns: Float64Array[];
-    mean: number[];
-    std: number[];
-  } {
+  rawClipReturns(clips: readonly Clip[]): ClipReturns {
     const { members } = this.config;
     const d = this.featurizer.inputSize;
     let rows = 0;
@@ -428,7 +511,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     const x = new Float32Array(rows * d);
     let at = 0;
     for (const c of clips) {
-      x.set(this.clipFeatures(c), at * d);
+      x.set(this.clipRows(c, false), at * d);
       at += clipLength(c);
     }
     const raw = this.rawOutputs(x, rows);
@@ -458,13 +541,12 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
 
   /** The ensemble's predicted return Σr̂ (normalised members, averaged) of each clip. */
   predictReturns(clips: readonly Clip[]): Float64Array {
-    const { returns } = this.clipReturnsRaw(clips);
+    const { returns } = this.rawClipReturns(clips);
     const out = new Float64Array(clips.length);
     clips.forEach((c, i) => {
       let s = 0;
       for (let m = 0; m < this.config.members; m++) {
-        const { shift, scale } = this.memberNorm[m];
-        s += (returns[m][i] - shift * clipLength(c)) * scale;
+        s += this.normalisedReturn(m, returns[m][i], clipLength(c));
       }
       out[i] = s / this.config.members;
     });
@@ -486,7 +568,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
         }
       }
     }
-    const { returns } = this.clipReturnsRaw(clips);
+    const { returns } = this.rawClipReturns(clips);
     return returns.map((ret) => {
       const p = new Float32Array(pairs.length);
       pairs.forEach(({ left, right }, i) => {
@@ -497,192 +579,11 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
     });
   }
 
-  /**
-   * Fits the ensemble to the labelled pairs (cant_tell answers are skipped), continuing from the
-   * current parameters and Adam state: `steps` Adam steps (default `stepsPerCall`), then the
-   * members are renormalised over the training clips' steps and each L2 weight is adapted.
-   * With no trainable pair it changes nothing and reports NaN losses.
-   */
+  /** Fits the ensemble to the labelled pairs: see `RewardTrainer.train`. */
   train(pairs: readonly LabelledPair[], opts: { steps?: number } = {}): RewardTrainResult {
-    const c = this.config;
-    const steps = opts.steps ?? c.stepsPerCall;
-    const examples: Example[] = [];
-    for (const p of pairs) {
-      const mu = answerTarget(p.answer);
-      if (!mu) continue;
-      if (clipLength(p.left) === 0 || clipLength(p.right) === 0) {
-        throw new Error(
-          `RewardEnsemble.train: a pair has an empty clip (${p.left.id}, ${p.right.id})`,
-        );
-      }
-      examples.push({
-        key: pairKey(p.left.id, p.right.id),
-        left: p.left,
-        right: p.right,
-        mu1: mu[0],
-        strict: mu[0] !== 0.5,
-      });
-    }
-    const nan = Array(c.members).fill(Number.NaN);
-    if (examples.length === 0) {
-      return {
-        trainLoss: Number.NaN,
-        valLoss: Number.NaN,
-        valAccuracy: Number.NaN,
-        l2PerMember: [...this.l2],
-        trainLossPerMember: nan,
-        valLossPerMember: nan,
-        pairs: 0,
-        steps: 0,
-      };
-    }
-
-    // Unique clips, in order of first appearance.
-    const clipIndex = new Map<string, number>();
-    const clips: Clip[] = [];
-    for (const e of examples) {
-      for (const clip of [e.left, e.right]) {
-        if (!clipIndex.has(clip.id)) {
-          clipIndex.set(clip.id, clips.length);
-          clips.push(clip);
-        }
-      }
-    }
-    if (!this.featurizer.stats) {
-      this.featurizer.fit(
-        clips.map((clip) => ({ obs: clip.obs, actions: clip.actions, rows: clipLength(clip) })),
-      );
-      this.features.clear();
-    }
-
-    // Each member's validation pairs and bootstrap resample of the rest.
-    const views = Array.from({ length: c.members }, (_, m) => {
-      const val: number[] = [];
-      const trainIdx: number[] = [];
-      const counts: number[] = [];
-      examples.forEach((e, i) => {
-        if (isValidation(e.key, m, c.seed, c.validationFraction)) val.push(i);
-        else {
-          trainIdx.push(i);
-          counts.push(bootstrapCount(e.key, m, c.seed));
-        }
-      });
-      if (trainIdx.length === 0) {
-        // Too few pairs to hold any out: train on all of them.
-        return {
-          val: [] as number[],
-          train: examples.map((_, i) => i),
-          counts: examples.map(() => 1),
-        };
-      }
-      if (!counts.some((k) => k > 0)) counts.fill(1);
-      return { val, train: trainIdx, counts };
-    });
-    const draws = views.map((v) =>
-      v.train.flatMap((i, j) => Array(v.counts[j]).fill(i) as number[]),
-    );
-
-    // Adam steps: all members together, each on a minibatch from its own resample.
-    let maxLen = 0;
-    for (const clip of clips) maxLen = Math.max(maxLen, clipLength(clip));
-    const b = c.batchPairs;
-    const d = this.featurizer.inputSize;
-    for (let s = 0; s < steps; s++) {
-      const batch: Record<string, HostTensor> = {};
-      for (let m = 0; m < c.members; m++) {
-        const x = new Float32Array(b * 2 * maxLen * d);
-        const sign = new Float32Array(b * 2 * maxLen);
-        const mu = new Float32Array(b);
-        const pool = draws[m];
-        for (let k = 0; k < b; k++) {
-          const e = examples[pool[this.rng.int(pool.length)]];
-          mu[k] = e.mu1;
-          for (let side = 0; side < 2; side++) {
-            const clip = side === 0 ? e.left : e.right;
-            const len = clipLength(clip);
-            const row = (k * 2 + side) * maxLen;
-            x.set(this.clipFeatures(clip, true), row * d);
-            sign.fill(side === 0 ? 1 : -1, row, row + len);
-          }
-        }
-        batch[`x${m}`] = { data: x, shape: [b * 2 * maxLen, d] };
-        batch[`sign${m}`] = { data: sign, shape: [b, 2 * maxLen] };
-        batch[`mu${m}`] = { data: mu, shape: [b] };
-        batch[`l2_${m}`] = { data: Float32Array.of(this.l2[m]), shape: [] };
-        if (this.cnnSpec?.dropout) {
-          batch[`seed${m}`] = { data: Float32Array.of(this.rng.int(1 << 24)), shape: [] };
-        }
-      }
-      this.trainer.step(batch);
-    }
-
-    // Evaluate every member on all clips at once; normalise; adapt L2.
-    const { returns, mean, std } = this.clipReturnsRaw(clips);
-    const trainLossPerMember: number[] = [];
-    const valLossPerMember: number[] = [];
-    for (let m = 0; m < c.members; m++) {
-      const ret = returns[m];
-      const lossOf = (e: Example) =>
-        bradleyTerryLossHost(
-          ret[clipIndex.get(e.left.id) as number] - ret[clipIndex.get(e.right.id) as number],
-          e.mu1,
-          c.epsilon,
-        );
-      const v = views[m];
-      let tl = 0;
-      let tw = 0;
-      v.train.forEach((i, j) => {
-        tl += v.counts[j] * lossOf(examples[i]);
-        tw += v.counts[j];
-      });
-      const trainLoss = tl / tw;
-      const valLoss = v.val.length > 0 ? mean_(v.val.map((i) => lossOf(examples[i]))) : Number.NaN;
-      trainLossPerMember.push(trainLoss);
-      valLossPerMember.push(valLoss);
-      if (v.val.length > 0 && trainLoss > 0) {
-        const ratio = valLoss / trainLoss;
-        if (ratio > c.l2Band[1]) this.l2[m] = Math.min(this.l2[m] * c.l2Factor, L2_RANGE[1]);
-        else if (ratio < c.l2Band[0]) this.l2[m] = Math.max(this.l2[m] / c.l2Factor, L2_RANGE[0]);
-      }
-      this.memberNorm[m] = { shift: mean[m], scale: std[m] > 1e-8 ? c.targetStd / std[m] : 1 };
-    }
-
-    // Held-out ranking: each strict pair judged by the members that did not train on it.
-    const heldOut = views.map((v) => new Set(v.val));
-    let judged = 0;
-    let correct = 0;
-    examples.forEach((e, i) => {
-      if (!e.strict) return;
-      let score = 0;
-      let n = 0;
-      for (let m = 0; m < c.members; m++) {
-        if (!heldOut[m].has(i)) continue;
-        const { shift, scale } = this.memberNorm[m];
-        const l = clipIndex.get(e.left.id) as number;
-        const r = clipIndex.get(e.right.id) as number;
-        const sl = (returns[m][l] - shift * clipLength(e.left)) * scale;
-        const sr = (returns[m][r] - shift * clipLength(e.right)) * scale;
-        score += sl - sr;
-        n += 1;
-      }
-      if (n === 0) return;
-      judged += 1;
-      if ((e.mu1 === 1 && score > 0) || (e.mu1 === 0 && score < 0)) correct += 1;
-    });
-
-    for (const id of [...this.features.keys()]) if (!clipIndex.has(id)) this.features.delete(id);
-    this.trainCalls += 1;
-    const withVal = valLossPerMember.filter((v) => !Number.isNaN(v));
-    return {
-      trainLoss: mean_(trainLossPerMember),
-      valLoss: withVal.length > 0 ? mean_(withVal) : Number.NaN,
-      valAccuracy: judged > 0 ? correct / judged : Number.NaN,
-      l2PerMember: [...this.l2],
-      trainLossPerMember,
-      valLossPerMember,
-      pairs: examples.length,
-      steps,
-    };
+    const result = this.rewardTrainer.train(pairs, opts);
+    if (result.pairs > 0) this.trainCalls += 1;
+    return result;
   }
 
   /**
@@ -702,7 +603,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
       inputSize: this.featurizer.inputSize,
       inputStats: stats ? { mean: [...stats.mean], std: [...stats.std] } : null,
       memberNorm: this.memberNorm,
-      l2: this.l2,
+      l2: this.l2Weights,
       trainCalls: this.trainCalls,
       adamStep: optimizer.t,
       rng: this.rng.getState(),
@@ -760,7 +661,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor {
       : null;
     this.features.clear();
     this.memberNorm = state.memberNorm.map((n) => ({ ...n }));
-    this.l2 = [...state.l2];
+    this.l2Weights = [...state.l2];
     this.trainCalls = state.trainCalls;
   }
 
@@ -800,8 +701,4 @@ function readState(dir: string): SavedState {
     throw new Error(`RewardEnsemble.load: ${path} is '${state.format}', expected '${FORMAT}'`);
   }
   return state;
-}
-
-function mean_(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

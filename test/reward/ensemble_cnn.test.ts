@@ -112,7 +112,8 @@ test("the CNN ensemble learns Breakout's true reward from labelled random clips"
   });
   const accuracy = correct / heldOut.length;
 
-  // Each member is scaled to std 0.05 over the training clips' steps.
+  // Each member is scaled to std 0.05 over the steps of a sample of the training clips (the
+  // preset's evalPairs: 200 of the 300 pairs), so over all of them to within a few percent.
   const trainClips = train.flatMap((p) => [p.left, p.right]);
   const obs = new Float32Array(trainClips.length * 25 * 400);
   const actions = new Float32Array(trainClips.length * 25);
@@ -131,8 +132,8 @@ test("the CNN ensemble learns Breakout's true reward from labelled random clips"
     for (const v of y) m += v / y.length;
     let s = 0;
     for (const v of y) s += (v - m) ** 2 / y.length;
-    assert.ok(Math.abs(m) < 1e-4, `member mean ${m}`);
-    assert.ok(Math.abs(Math.sqrt(s) - 0.05) < 1e-3, `member std ${Math.sqrt(s)}`);
+    assert.ok(Math.abs(m) < 0.005, `member mean ${m}`);
+    assert.ok(Math.abs(Math.sqrt(s) - 0.05) < 0.0025, `member std ${Math.sqrt(s)}`);
   }
 });
 

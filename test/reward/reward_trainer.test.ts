@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Rng } from "../../src/core/rng.ts";
+import { box } from "../../src/core/spaces.ts";
+import type { Clip } from "../../src/core/types.ts";
+import { RewardEnsemble } from "../../src/reward/index.ts";
+import { memberViews, trainableExamples } from "../../src/reward/reward_trainer.ts";
+import { labelledPairs, randomLinearReward, trueReturn } from "./synthetic.ts";
+
+const OBS = box([-5, -5, -5], [5, 5, 5]);
+const ACT = box([-1], [1]);
+
+test("a pair keeps its validation role and resample count as more pairs arrive", () => {
+  const rng = new Rng(3);
+  const reward = randomLinearReward(rng, 3, 1);
+  const pairs = labelledPairs(rng, reward, 200);
+  const early = memberViews(trainableExamples(pairs.slice(0, 50)), 3, 7, 1 / Math.E);
+  const late = memberViews(trainableExamples(pairs), 3, 7, 1 / Math.E);
+  for (let m = 0; m < 3; m++) {
+    for (let i = 0; i < 50; i++) {
+      assert.equal(late[m].heldOut[i], early[m].heldOut[i]);
+      assert.equal(late[m].count[i], early[m].count[i]);
+    }
+    const held = late[m].heldOut.reduce((a, b) => a + b, 0) / 200;
+    assert.ok(held > 0.25 && held < 0.5, `member ${m} holds out ${held} of the pairs`);
+    // The resample draws each training pair count[i] times, and never a held-out pair.
+    for (const i of late[m].draws) assert.equal(late[m].heldOut[i], 0);
+    assert.equal(
+      late[m].draws.length,
+      late[m].count.reduce((a, b) => a + b, 0),
+    );
+  }
+});
+
+test("cant_tell answers make no example, and equal answers a non-strict one", () => {
+  const rng = new Rng(4);
+  const [a, b, c] = labelledPairs(rng, randomLinearReward(rng, 3, 1), 3);
+  const examples = trainableExamples([
+    { ...a, answer: "cant_tell" },
+    { ...b, answer: "equal" },
+    { ...c, answer: "right" },
+  ]);
+  assert.deepEqual(
+    examples.map((e) => [e.mu1, e.strict]),
+    [
+      [0.5, false],
+      [0, true],
+    ],
+  );
+});
+
+test("with evalPairs the evaluation pass covers only a sample of the pairs, and the model still learns", () => {
+  const rng = new Rng(11);
+  const reward = randomLinearReward(rng, 3, 1);
+  const train = labelledPairs(rng, reward, 400);
+  const heldOut = labelledPairs(rng, reward, 300);
+  const ensemble = new RewardEnsemble(OBS, ACT, { seed: 1, evalPairs: 60 });
+  const evaluated: number[] = [];
+  const rawClipReturns = ensemble.rawClipReturns.bind(ensemble);
+  ensemble.rawClipReturns = (clips: readonly Clip[]) => {
+    evaluated.push(clips.length);
+    return rawClipReturns(clips);
+  };
+  let result = ensemble.train(train, { steps: 40 });
+  result = ensemble.train(train, { steps: 40 });
+  assert.equal(evaluated.length, 2);
+  for (const n of evaluated) assert.ok(n <= 120, `evaluated ${n} clips`);
+
+  const left = ensemble.predictReturns(heldOut.map((p) => p.left));
+  const right = ensemble.predictReturns(heldOut.map((p) => p.right));
+  let correct = 0;
+  heldOut.forEach((p, i) => {
+    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
+  });
+  ensemble.dispose();
+  assert.ok(correct / heldOut.length >= 0.93, `held-out ranking accuracy ${correct / 300}`);
+  assert.ok(result.valAccuracy >= 0.85, `validation accuracy ${result.valAccuracy}`);
+  assert.equal(result.pairs, 400);
+});
