@@ -7,11 +7,15 @@
  *   trainStepsPerSec:   env steps per second of whole PPO iterations, `collect` then `update`;
  *   updateMs, gradSamplesPerSec: the mean `update` within those iterations, and samples × epochs
  *                       through a gradient step per second of it (as bench/rl.bench.ts counts).
- * The CNN's train step against `lax.conv` is in bench/conv.bench.ts. Kept to a few iterations per
- * game so that the whole bench takes about a minute. Run: node --import tsx bench/arcade.bench.ts
+ *   trainStepMs, laxTrainStepMs: one Adam step of the game's policy CNN (its channel count and
+ *                       actions) on a 256-sample minibatch, PPO's, with our `conv2d` and with
+ *                       jax-js's `lax.conv`; bench/conv.bench.ts has the layer alone.
+ * Kept to a few iterations per game so that the whole bench takes about two minutes.
+ * Run: node --import tsx bench/arcade.bench.ts
  */
 import { Rng } from "../src/core/rng.ts";
 import { listEnvIds, makeVecEnv } from "../src/envs/index.ts";
+import { cnn, conv2d, initCnn, laxConv2d, minatarCnnSpec, np, Trainer } from "../src/nn/index.ts";
 import { gridOf, PpoAgent, ppoPreset } from "../src/rl/index.ts";
 
 const RAW_MS = 400;
@@ -41,6 +45,32 @@ function rawSteps(envId: string, numEnvs: number): number {
   }
   venv.close();
   return (steps * numEnvs) / ((now - start) / 1000);
+}
+
+/** Mean ms of one Adam step of MinAtar's CNN with `channels` and `actions` on 256 samples. */
+function cnnStepMs(channels: number, actions: number, conv: typeof conv2d, reps: number): number {
+  const spec = minatarCnnSpec(channels, actions);
+  const rng = new Rng(2);
+  const n = 256;
+  const x = Float32Array.from({ length: n * 100 * channels }, () =>
+    rng.uniform(0, 1) < 0.1 ? 1 : 0,
+  );
+  const y = Float32Array.from({ length: n * actions }, () => rng.normal());
+  const batch = { x: { data: x, shape: [n, 100 * channels] }, y: { data: y, shape: [n, actions] } };
+  const trainer = new Trainer(
+    initCnn(spec, new Rng(1), "q"),
+    (p, b) => ({
+      loss: np.square(cnn(p, "q", spec, b.x, null, conv).sub(b.y)).mean(),
+      metrics: {},
+    }),
+    { lr: 1e-4 },
+  );
+  trainer.step(batch); // compiles
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) trainer.step(batch);
+  const ms = (performance.now() - start) / reps;
+  trainer.dispose();
+  return ms;
 }
 
 function bench(envId: string): void {
@@ -76,15 +106,20 @@ function bench(envId: string): void {
   updateSeconds /= TRAIN_ITERATIONS;
   agent.dispose();
   venv.close();
+  const cnnSteps =
+    network === "minatar-cnn" && venv.actionSpace.kind === "discrete"
+      ? {
+          trainStepMs: round(cnnStepMs(channelsOf(envId), venv.actionSpace.n, conv2d, 10)),
+          laxTrainStepMs: round(cnnStepMs(channelsOf(envId), venv.actionSpace.n, laxConv2d, 2)),
+        }
+      : {};
 
   console.log(
     JSON.stringify({
       bench: "arcade_ppo",
       env: envId,
       network,
-      ...(network === "minatar-cnn"
-        ? { channels: gridOf(venv.observationSpace, agent.config.grid)[2] }
-        : {}),
+      ...(network === "minatar-cnn" ? { channels: channelsOf(envId) } : {}),
       numEnvs,
       nSteps,
       rawStepsPerSec: Math.round(raw),
@@ -92,9 +127,18 @@ function bench(envId: string): void {
       trainStepsPerSec: Math.round((perRollout * TRAIN_ITERATIONS) / trainSeconds),
       updateMs: Math.round(updateSeconds * 1000),
       gradSamplesPerSec: Math.round((perRollout * epochs) / updateSeconds),
+      ...cnnSteps,
     }),
   );
 }
 
+function channelsOf(envId: string): number {
+  const venv = makeVecEnv(envId, 1);
+  const channels = gridOf(venv.observationSpace, [10, 10])[2];
+  venv.close();
+  return channels;
+}
+
+const round = (ms: number) => +ms.toFixed(1);
 const games = listEnvIds().filter((id) => id.startsWith("MinAtar/") && !id.includes("-pref-"));
 for (const id of [...games, "CartPole-v1"]) bench(id);
