@@ -3,12 +3,19 @@
  * with its r̂ bar, recent answers that replay on click, and, for the run's owner, answers per
  * labeller and how often labellers agree on repeated queries.
  */
-import { ApiError, createApi, loadToken } from "./api.js";
+/**
+ * @import UPlot from "uplot"
+ * @import { RecentAnswerView, RunProgress, SessionView } from "../../src/server/api_types.ts"
+ * @import { Api } from "./api.js"
+ */
+import { $, ANSWERS, errorMessage, exposeProbe, startPage, toast } from "./page.js";
 import { ClipPlayer, Clock, prepareClip, renderLegend, rewardScale } from "./player.js";
 import { formatDuration, renderStatus } from "./run_status.js";
 
-const $ = (id) => document.getElementById(id);
-const uPlot = window.uPlot;
+/** The uPlot global, from /vendor/uPlot.iife.min.js (dashboard.html loads it before this). */
+const uPlot = /** @type {Window & {uPlot: typeof UPlot}} */ (window).uPlot;
+/** The dashboard's messages are longer than the labelling page's: they stay up longer. */
+const TOAST_MS = 6000;
 
 const COLORS = {
   true: "#2f9e44",
@@ -18,70 +25,88 @@ const COLORS = {
   correlation: "#1098ad",
 };
 
-const ANSWER_TEXT = {
-  left: "left better",
-  right: "right better",
-  equal: "same",
-  cant_tell: "can't tell",
-};
-
-const probe = { metricsRows: 0, charts: {}, liveVersion: null, liveFrame: -1, liveShown: 0 };
-window.__backflip = probe;
-
-const dash = {
-  api: null,
-  session: null,
-  /** Columns of the metrics rows, x = env steps. */
-  cols: {
-    steps: [],
-    labels: [],
-    trueReturn: [],
-    predictedReturn: [],
-    acc: [],
-    corr: [],
-  },
-  after: 0,
+/** What tests read: how far the charts and the live clip have got. */
+const probe = {
+  metricsRows: 0,
+  /** @type {{returns?: number, labels?: number, reward?: number}} */
   charts: {},
-  livePlayer: null,
-  liveClock: null,
-  liveKey: null,
-  replay: null,
-  activeAnswer: null,
+  /** @type {number | null} */
+  liveVersion: null,
+  liveFrame: -1,
+  liveShown: 0,
+  /** @type {number | undefined} */
+  replayed: undefined,
 };
+exposeProbe(probe);
+
+/**
+ * Columns of the metrics rows, x = env steps.
+ * @typedef {{
+ *   steps: number[], labels: (number | null)[], trueReturn: (number | null)[],
+ *   predictedReturn: (number | null)[], acc: (number | null)[], corr: (number | null)[],
+ * }} Columns
+ */
+
+/**
+ * @typedef {object} DashState
+ * @property {Api} api
+ * @property {SessionView} session
+ * @property {RunProgress | null} run  the trainer's progress, from the latest /api/stats
+ * @property {Columns} cols
+ * @property {number} after  metrics rows read so far
+ * @property {{returns: UPlot, labels: UPlot, reward: UPlot}} charts
+ * @property {ClipPlayer} livePlayer
+ * @property {Clock} liveClock
+ * @property {string | null} liveKey
+ * @property {{players: {left: ClipPlayer, right: ClipPlayer}, clock: Clock} | null} replay
+ * @property {number | null} activeAnswer
+ */
+
+/**
+ * The dashboard's state, made by main() once the session is open; nothing else runs before then.
+ * @type {DashState}
+ */
+let dash;
 
 main().catch((err) => {
   console.error(err);
-  toast(`Something went wrong: ${err.message}`);
+  toast(`Something went wrong: ${errorMessage(err)}`, { ms: TOAST_MS });
 });
 
 async function main() {
-  const token = loadToken();
-  if (!token) {
-    toast("Open the dashboard from the link printed by `backflip serve` (it holds your token).");
-    return;
-  }
-  dash.api = createApi(token);
-  try {
-    dash.session = await dash.api.get("/api/session");
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      toast("This link's token is not valid for this run.");
-      return;
-    }
-    throw err;
-  }
-  const run = dash.session.run ?? {};
-  $("env-id").textContent = run.envId ?? "";
-  $("labeller").textContent = dash.session.labeller;
-  document.title = `Dashboard · ${run.envId ?? "Backflip"}`;
+  const started = await startPage({
+    title: "Dashboard",
+    signIn: (problem) =>
+      toast(
+        problem === "no_token"
+          ? "Open the dashboard from the link printed by `backflip serve` (it holds your token)."
+          : "This link's token is not valid for this run.",
+        { ms: TOAST_MS },
+      ),
+  });
+  if (!started) return;
+  const { api, session, run } = started;
 
-  makeCharts();
-  dash.livePlayer = new ClipPlayer($("live-player"), run);
+  const charts = makeCharts();
+  const livePlayer = new ClipPlayer($("live-player"), run);
   renderLegend($("live-legend"), run);
-  dash.liveClock = new Clock((i) => {
-    dash.livePlayer.show(i);
+  const liveClock = new Clock((i) => {
+    livePlayer.show(i);
     probe.liveFrame = i;
   });
+  dash = {
+    api,
+    session,
+    run: null,
+    cols: emptyColumns(),
+    after: 0,
+    charts,
+    livePlayer,
+    liveClock,
+    liveKey: null,
+    replay: null,
+    activeAnswer: null,
+  };
 
   poll(pollStatus, 3000);
   poll(pollMetrics, 2000);
@@ -94,7 +119,11 @@ async function main() {
   }
 }
 
-/** Runs `fn` now and then every `ms` after each run ends; errors wait for the next round. */
+/**
+ * Runs `fn` now and then every `ms` after each run ends; errors wait for the next round.
+ * @param {() => Promise<void>} fn
+ * @param {number} ms
+ */
 function poll(fn, ms) {
   const loop = async () => {
     try {
@@ -117,21 +146,26 @@ async function pollStatus() {
     ? `${run.answered} of ${run.labels} answers · ${run.pace === "wait" ? "paced by its teacher" : "not paced"}` +
       (run.waitedSeconds > 0 ? ` · waited ${formatDuration(run.waitedSeconds)} for answers` : "")
     : "";
-  const active = run && ["starting", "training", "waiting"].includes(run.trainer);
-  $("stop-run").disabled = !active;
-  $("end-labelling").disabled = !active || run.labellingEnded;
+  const active = run !== null && ["starting", "training", "waiting"].includes(run.trainer);
+  $("stop-run", HTMLButtonElement).disabled = !active;
+  $("end-labelling", HTMLButtonElement).disabled = !active || run.labellingEnded;
 }
 
 /** The owner's buttons: stop the run (policy and reward model kept) or end labelling early. */
 function wireRunControls() {
+  /**
+   * @param {"/api/run/stop" | "/api/run/end-labelling"} path
+   * @param {string} question
+   * @param {string} done
+   */
   const request = (path, question, done) => async () => {
     if (!window.confirm(question)) return;
     try {
       await dash.api.post(path, {});
-      toast(done);
+      toast(done, { ms: TOAST_MS });
       await pollStatus();
     } catch (err) {
-      toast(`The trainer did not get the request: ${err.message}`);
+      toast(`The trainer did not get the request: ${errorMessage(err)}`, { ms: TOAST_MS });
     }
   };
   $("stop-run").hidden = false;
@@ -156,13 +190,16 @@ function wireRunControls() {
 
 // ---- curves -----------------------------------------------------------------------------------
 
+/** @returns {DashState["charts"]} */
 function makeCharts() {
+  /** @type {UPlot.Axis} */
   const stepsAxis = {
     label: "env steps",
     labelSize: 18,
     size: 38,
     values: (_u, ticks) => ticks.map(shortNumber),
   };
+  /** @param {number} height */
   const base = (height) => ({
     height,
     scales: { x: { time: false } },
@@ -170,7 +207,7 @@ function makeCharts() {
     legend: { live: true },
   });
 
-  dash.charts.returns = chart("chart-returns", {
+  const returns = chart("chart-returns", {
     ...base(210),
     scales: { x: { time: false }, ret: {}, rhat: {} },
     series: [
@@ -192,7 +229,7 @@ function makeCharts() {
       },
     ],
   });
-  dash.charts.labels = chart("chart-labels", {
+  const labels = chart("chart-labels", {
     ...base(170),
     series: [
       { label: "steps", value: legendValue(shortNumber) },
@@ -200,7 +237,7 @@ function makeCharts() {
     ],
     axes: [stepsAxis, { size: 44 }],
   });
-  dash.charts.reward = chart("chart-reward", {
+  const reward = chart("chart-reward", {
     ...base(170),
     scales: { x: { time: false }, y: { range: [0, 1] } },
     series: [
@@ -210,8 +247,16 @@ function makeCharts() {
     ],
     axes: [stepsAxis, { size: 40 }],
   });
+  return { returns, labels, reward };
 }
 
+/**
+ * @param {string} label
+ * @param {string} stroke
+ * @param {string} scale
+ * @param {UPlot.Series} extra
+ * @returns {UPlot.Series}
+ */
 function line(label, stroke, scale, extra = {}) {
   return {
     label,
@@ -224,23 +269,35 @@ function line(label, stroke, scale, extra = {}) {
   };
 }
 
-/** Legend values: the hovered point's, else the latest value (so the legend reads as a summary). */
+/**
+ * Legend values: the hovered point's, else the latest value (so the legend reads as a summary).
+ * @param {(v: number) => string} format
+ * @returns {UPlot.Series.Value}
+ */
 function legendValue(format) {
   return (u, v, sidx, idx) => {
     if (idx == null) {
       const col = u.data[sidx] ?? [];
-      for (let i = col.length - 1; i >= 0; i--) if (col[i] != null) return format(col[i]);
+      for (let i = col.length - 1; i >= 0; i--) {
+        const value = col[i];
+        if (value != null) return format(value);
+      }
       return "–";
     }
     return v == null ? "–" : format(v);
   };
 }
 
+/**
+ * @param {string} id
+ * @param {Omit<UPlot.Options, "width">} opts
+ */
 function chart(id, opts) {
   const el = $(id);
   const u = new uPlot(
     { ...opts, width: Math.max(200, el.clientWidth) },
-    opts.series.map(() => []),
+    // One empty column per series: the x values, then each line's.
+    [[], ...opts.series.slice(1).map(() => [])],
     el,
   );
   new ResizeObserver(() => {
@@ -255,7 +312,7 @@ async function pollMetrics() {
   const rows = res.rows ?? [];
   if (res.next < dash.after) {
     // The file was replaced: start over.
-    for (const key of Object.keys(dash.cols)) dash.cols[key] = [];
+    dash.cols = emptyColumns();
   }
   dash.after = res.next;
   if (rows.length === 0) return;
@@ -331,7 +388,7 @@ async function pollRecent() {
       button.classList.toggle("active", dash.activeAnswer === a.answerId);
       const badge = document.createElement("span");
       badge.className = `badge badge-${a.answer.replace("_", "-")}`;
-      badge.textContent = ANSWER_TEXT[a.answer] ?? a.answer;
+      badge.textContent = ANSWERS[a.answer]?.short ?? a.answer;
       const who = document.createElement("span");
       who.textContent = `${a.labeller} · ${a.queryId}`;
       const when = document.createElement("span");
@@ -351,6 +408,7 @@ async function pollRecent() {
   }
 }
 
+/** @param {RecentAnswerView} a */
 async function replay(a) {
   dash.activeAnswer = a.answerId;
   for (const b of $("recent").querySelectorAll("button")) {
@@ -384,7 +442,7 @@ async function replay(a) {
   $("replay-left").classList.toggle("chosen", a.answer === "left");
   $("replay-right").classList.toggle("chosen", a.answer === "right");
   $("replay-caption").textContent =
-    `${a.queryId}: ${a.labeller} answered “${ANSWER_TEXT[a.answer] ?? a.answer}” ${timeAgo(a.time)}`;
+    `${a.queryId}: ${a.labeller} answered “${ANSWERS[a.answer]?.short ?? a.answer}” ${timeAgo(a.time)}`;
   probe.replayed = a.answerId;
 }
 
@@ -413,10 +471,15 @@ async function pollLabellers() {
 
 // ---- formatting -------------------------------------------------------------------------------
 
+/**
+ * @param {number | null | undefined} v
+ * @returns {number | null}
+ */
 function finiteOrNull(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** @param {number | null | undefined} v */
 function shortNumber(v) {
   if (v == null || !Number.isFinite(v)) return "–";
   const a = Math.abs(v);
@@ -425,6 +488,7 @@ function shortNumber(v) {
   return String(Math.round(v * 100) / 100);
 }
 
+/** @param {number} v */
 function formatNumber(v) {
   const a = Math.abs(v);
   if (a >= 100) return v.toFixed(0);
@@ -432,6 +496,7 @@ function formatNumber(v) {
   return v.toFixed(2);
 }
 
+/** @param {number} ms */
 function timeAgo(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   if (s < 60) return `${s}s ago`;
@@ -440,13 +505,7 @@ function timeAgo(ms) {
   return new Date(ms).toLocaleDateString();
 }
 
-let toastTimer = null;
-function toast(text) {
-  const el = $("toast");
-  el.textContent = text;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    el.hidden = true;
-  }, 6000);
+/** @returns {Columns} */
+function emptyColumns() {
+  return { steps: [], labels: [], trueReturn: [], predictedReturn: [], acc: [], corr: [] };
 }

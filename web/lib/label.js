@@ -5,8 +5,28 @@
  * The next pair is leased and its renderer loaded while the current one plays, so an answer
  * swaps pairs at once; the answer itself is sent in the background by the Outbox.
  */
-import { ApiError, createApi, isTransient, loadToken, sleep } from "./api.js";
+/**
+ * @import {
+ *   Answer, ClipView, LeaseView, NextQueryView, SessionView, StatsView, WaitingReason,
+ *   WaitingView,
+ * } from "../../src/server/api_types.ts"
+ * @import { RendererModule } from "../render/index.js"
+ * @import { Api } from "./api.js"
+ */
+import { ApiError, isTransient } from "./api.js";
 import { Outbox } from "./outbox.js";
+import {
+  $,
+  ANSWERS,
+  answerForKey,
+  buttons,
+  errorMessage,
+  exposeProbe,
+  isAnswer,
+  retrying,
+  startPage,
+  toast,
+} from "./page.js";
 import { ClipPlayer, Clock, prepareClip, renderLegend, rewardScale } from "./player.js";
 import { describeRemaining, renderStatus, secondsPerAnswer } from "./run_status.js";
 
@@ -14,7 +34,10 @@ import { describeRemaining, renderStatus, secondsPerAnswer } from "./run_status.
 const READY_AHEAD = 1;
 /** How often the counters and the trainer's state are refreshed. */
 const STATS_MS = 3000;
-/** What the "no questions" card says, by the server's reason for having none. */
+/**
+ * What the "no questions" card says, by the server's reason for having none.
+ * @type {Record<WaitingReason, [title: string, text: string]>}
+ */
 const WAITING_TEXT = {
   no_queries: [
     "No questions right now",
@@ -30,98 +53,104 @@ const WAITING_TEXT = {
   ],
 };
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
-const KEYS = {
-  ArrowLeft: "left",
-  ArrowRight: "right",
-  ArrowUp: "equal",
-  ArrowDown: "cant_tell",
-};
-const ANSWER_TEXT = {
-  left: "left is better",
-  right: "right is better",
-  equal: "about the same",
-  cant_tell: "can't tell",
-};
 
-const $ = (id) => document.getElementById(id);
+/**
+ * What the page is doing; `document.body.dataset.state` and the probe show it.
+ * @typedef {"loading" | "fetching" | "waiting" | "labelling" | "undoing" | "signin"} LabelState
+ */
 
 /** What tests and benchmarks read: timings and the page's state. */
 const probe = {
+  /** @type {LabelState} */
   state: "loading",
+  /** @type {string | null} */
   queryId: null,
+  /** @type {number | null} */
   lastSwapMs: null,
-  /** Every swap: {ms, ready}; ready is false when the answer came before the next pair had loaded. */
+  /**
+   * Every swap: {ms, ready}; ready is false when the answer came before the next pair had loaded.
+   * @type {{ms: number, ready: boolean}[]}
+   */
   swaps: [],
   shown: 0,
   /** Pairs leased and prepared behind the one on screen. */
   ready: 0,
   pendingAnswers: 0,
+  /** @type {string | undefined} */
+  error: undefined,
 };
-window.__backflip = probe;
+exposeProbe(probe);
 
-const page = {
-  api: null,
-  session: null,
-  outbox: null,
-  players: null,
-  clock: null,
-  /** Prepared pairs; [0] is on screen. */
-  queue: [],
-  fetching: false,
-  waitTimer: null,
-  busy: false,
-  stats: null,
-  statsTimer: null,
-  speed: 1,
-  /** The newest lease this page holds for each query id (leases can be renewed). */
-  leases: new Map(),
-  /** Answers given on this page, newest last, to name what an undo withdrew. */
-  given: [],
-  /** Set when an answer emptied the queue: the swap is timed when the next pair arrives. */
-  pendingSwapFrom: null,
-  /** When this labeller answered, on this page (ms), for their pace. */
-  answerTimes: [],
-};
+/**
+ * A leased pair made ready to show.
+ * @typedef {object} Prepared
+ * @property {string} leaseId
+ * @property {number} expiresAt
+ * @property {string} queryId
+ * @property {ClipView} left
+ * @property {ClipView} right
+ * @property {RendererModule} leftMod
+ * @property {RendererModule} rightMod
+ * @property {number} scale  r̂ scale shared by both clips
+ * @property {number} fps
+ * @property {number} length
+ */
+
+/**
+ * @typedef {object} PageState
+ * @property {Api} api
+ * @property {SessionView} session
+ * @property {Outbox} outbox
+ * @property {{left: ClipPlayer, right: ClipPlayer}} players
+ * @property {Clock} clock
+ * @property {Prepared[]} queue  prepared pairs; [0] is on screen
+ * @property {boolean} fetching
+ * @property {ReturnType<typeof setTimeout> | undefined} waitTimer
+ * @property {boolean} busy
+ * @property {StatsView | null} stats
+ * @property {boolean} statsPending
+ * @property {ReturnType<typeof setInterval> | undefined} statsTimer
+ * @property {number} speed
+ * @property {Map<string, string>} leases  the newest lease this page holds for each query id (leases can be renewed)
+ * @property {{queryId: string, answer: Answer}[]} given  answers given on this page, newest last, to name what an undo withdrew
+ * @property {number | null} pendingSwapFrom  set when an answer emptied the queue: the swap is timed when the next pair arrives
+ * @property {number[]} answerTimes  when this labeller answered, on this page (ms), for their pace
+ */
+
+/**
+ * The page's state, made by main() once the session is open; nothing else runs before then.
+ * @type {PageState}
+ */
+let page;
 
 main().catch((err) => fatal(err));
 
 async function main() {
-  const token = loadToken();
-  if (!token) {
-    signIn("This page needs your labelling link: open the one that backflip serve printed");
-    return;
-  }
-  page.api = createApi(token);
-  let session;
-  try {
-    session = await retrying(() => page.api.get("/api/session"));
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      signIn("This labelling link is no longer valid. Ask the run's owner for a new one");
-      return;
-    }
-    throw err;
-  }
-  page.session = session;
-  const run = session.run ?? {};
-  $("env-id").textContent = run.envId ?? "";
-  $("labeller").textContent = session.labeller;
-  $("rubric").textContent = run.rubric || "Pick the clip that is closer to the goal.";
-  document.title = `Label · ${run.envId ?? "Backflip"}`;
+  const started = await startPage({
+    title: "Label",
+    retry: true,
+    signIn: (problem) =>
+      signIn(
+        problem === "no_token"
+          ? "This page needs your labelling link: open the one that backflip serve printed"
+          : "This labelling link is no longer valid. Ask the run's owner for a new one",
+      ),
+  });
+  if (!started) return;
+  const { api, session, run } = started;
+  $("rubric").textContent = run?.rubric || "Pick the clip that is closer to the goal.";
 
   renderLegend($("legend"), run);
-  page.players = {
+  const players = {
     left: new ClipPlayer($("player-left"), run),
     right: new ClipPlayer($("player-right"), run),
   };
-  page.clock = new Clock((i, progress) => {
-    page.players.left.show(i);
-    page.players.right.show(i);
+  const clock = new Clock((i, progress) => {
+    players.left.show(i);
+    players.right.show(i);
     $("progress-fill").style.transform = `scaleX(${progress})`;
   });
-  setSpeed(readSpeed());
-
-  page.outbox = new Outbox(page.api, `backflip.outbox.${session.labeller}`, {
+  const outbox = new Outbox(api, `backflip.outbox.${session.labeller}`, {
     onChange: (n) => {
       probe.pendingAnswers = n;
       renderCounters();
@@ -133,10 +162,31 @@ async function main() {
     onRetry: () => {
       $("saving").hidden = false;
     },
-    onDropped: (_item, reason) => toast(`An answer could not be saved: ${reason}.`, "error"),
+    onDropped: (_item, reason) =>
+      toast(`An answer could not be saved: ${reason}.`, { tone: "error" }),
     onAuth: () => signIn("Your labelling link stopped working; answers are kept until it works"),
     latestLease: (queryId) => page.leases.get(queryId),
   });
+  page = {
+    api,
+    session,
+    outbox,
+    players,
+    clock,
+    queue: [],
+    fetching: false,
+    waitTimer: undefined,
+    busy: false,
+    stats: null,
+    statsPending: false,
+    statsTimer: undefined,
+    speed: 1,
+    leases: new Map(),
+    given: [],
+    pendingSwapFrom: null,
+    answerTimes: [],
+  };
+  setSpeed(readSpeed());
   page.outbox.run();
 
   wireControls();
@@ -162,11 +212,11 @@ async function fill() {
         res = await page.api.post("/api/queries/next", {});
       } catch (err) {
         if (!isTransient(err)) throw err;
-        toast("The server is not answering; trying again…", "warn");
+        toast("The server is not answering; trying again…", { tone: "warn" });
         page.waitTimer = setTimeout(fill, 2000);
         return;
       }
-      if (res.waiting || !res.leaseId) {
+      if (isWaiting(res)) {
         if (page.queue.length === 0) {
           page.pendingSwapFrom = null;
           const [title, text] = WAITING_TEXT[res.reason] ?? WAITING_TEXT.no_queries;
@@ -198,7 +248,20 @@ async function fill() {
   }
 }
 
-/** A leased pair made ready to show: renderers loaded, r̂ scale shared by both clips. */
+/**
+ * True when /api/queries/next had no query to give (a lease without an id counts as none).
+ * @param {NextQueryView} res
+ * @returns {res is WaitingView}
+ */
+function isWaiting(res) {
+  return "waiting" in res || !res.leaseId;
+}
+
+/**
+ * A leased pair made ready to show: renderers loaded, r̂ scale shared by both clips.
+ * @param {LeaseView} lease
+ * @returns {Promise<Prepared>}
+ */
 async function prepare(lease) {
   const run = page.session.run;
   const { left, right } = lease.query;
@@ -213,7 +276,7 @@ async function prepare(lease) {
     leftMod,
     rightMod,
     scale: rewardScale(left, right),
-    fps: left.fps || right.fps || run.fps || 30,
+    fps: left.fps || right.fps || run?.fps || 30,
     length: Math.max(left.frames.length, right.frames.length),
   };
 }
@@ -232,6 +295,10 @@ function showCurrent() {
 
 // ---- answering and undo ------------------------------------------------------------------------
 
+/**
+ * @param {Answer} kind
+ * @param {number} startedAt
+ */
 function answer(kind, startedAt = performance.now()) {
   const item = page.queue[0];
   if (!item || page.busy || probe.state !== "labelling") return;
@@ -253,7 +320,11 @@ function answer(kind, startedAt = performance.now()) {
   fill();
 }
 
-/** Time from the keypress to the first painted frame of the next pair. */
+/**
+ * Time from the keypress to the first painted frame of the next pair.
+ * @param {number} startedAt
+ * @param {boolean} ready
+ */
 function measureSwap(startedAt, ready) {
   requestAnimationFrame(() => {
     // A message posted from rAF is handled after the frame is painted.
@@ -272,7 +343,7 @@ function measureSwap(startedAt, ready) {
 async function undo() {
   if (page.busy || !page.session) return;
   page.busy = true;
-  $("undo").disabled = true;
+  $("undo", HTMLButtonElement).disabled = true;
   const previousState = probe.state;
   setState("undoing");
   try {
@@ -290,7 +361,9 @@ async function undo() {
     const { queryId } = res.undone;
     const lease = await retrying(() => page.api.post("/api/queries/lease", { queryId }));
     if (!lease?.leaseId) {
-      toast("Undone, but that pair was handed to someone else in the meantime.", "warn");
+      toast("Undone, but that pair was handed to someone else in the meantime.", {
+        tone: "warn",
+      });
       return;
     }
     const item = await prepare(lease);
@@ -298,14 +371,14 @@ async function undo() {
     showCurrent();
     const before = page.given.findLast((g) => g.queryId === queryId);
     if (before) page.given.splice(page.given.indexOf(before), 1);
-    const what = before ? `“${ANSWER_TEXT[before.answer]}”` : "your last answer";
+    const what = before ? `“${ANSWERS[before.answer].text}”` : "your last answer";
     toast(`Undone: ${what}. Answer this pair again.`);
     refreshStats();
   } catch (err) {
-    toast(`Undo failed: ${err.message}`, "error");
+    toast(`Undo failed: ${errorMessage(err)}`, { tone: "error" });
   } finally {
     page.busy = false;
-    $("undo").disabled = false;
+    $("undo", HTMLButtonElement).disabled = false;
     if (probe.state === "undoing") {
       setState(page.queue.length > 0 ? "labelling" : previousState);
     }
@@ -318,6 +391,7 @@ async function refreshExpired() {
   const now = Date.now();
   for (const item of [...page.queue]) {
     if (item.expiresAt > now) continue;
+    /** @type {LeaseView | null} */
     let lease = null;
     try {
       lease = await page.api.post("/api/queries/lease", { queryId: item.queryId });
@@ -344,9 +418,11 @@ async function refreshExpired() {
 // ---- controls ---------------------------------------------------------------------------------
 
 function wireControls() {
-  for (const button of document.querySelectorAll("[data-answer]")) {
+  for (const button of buttons("[data-answer]")) {
+    const kind = button.dataset.answer;
+    if (!isAnswer(kind)) continue;
     button.addEventListener("click", () => {
-      answer(button.dataset.answer);
+      answer(kind);
       $("main").focus();
     });
   }
@@ -362,7 +438,7 @@ function wireControls() {
     togglePause();
     $("main").focus();
   });
-  for (const button of document.querySelectorAll("[data-speed]")) {
+  for (const button of buttons("[data-speed]")) {
     button.addEventListener("click", () => {
       setSpeed(Number(button.dataset.speed));
       $("main").focus();
@@ -371,11 +447,12 @@ function wireControls() {
   document.addEventListener("keydown", onKey);
 }
 
+/** @param {KeyboardEvent} event */
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
-  const kind = KEYS[event.key];
+  const kind = answerForKey(event.key);
   if (kind) {
     event.preventDefault();
     if (!event.repeat) answer(kind, performance.now());
@@ -418,11 +495,12 @@ function readSpeed() {
   }
 }
 
+/** @param {number} speed */
 function setSpeed(speed) {
   if (!SPEEDS.includes(speed)) return;
   page.speed = speed;
   page.clock.speed = speed;
-  for (const b of document.querySelectorAll("[data-speed]")) {
+  for (const b of buttons("[data-speed]")) {
     const on = Number(b.dataset.speed) === speed;
     b.classList.toggle("active", on);
     b.setAttribute("aria-pressed", String(on));
@@ -434,9 +512,10 @@ function setSpeed(speed) {
   }
 }
 
+/** @param {Answer} kind */
 function flashButton(kind) {
   const button = document.querySelector(`[data-answer="${kind}"]`);
-  if (!button) return;
+  if (!(button instanceof HTMLElement)) return;
   button.classList.remove("flash");
   void button.offsetWidth;
   button.classList.add("flash");
@@ -466,7 +545,7 @@ function renderCounters() {
   $("count-remaining").textContent = remaining.count;
   $("count-eta").textContent = remaining.eta;
   renderStatus($("run-status"), s.run);
-  $("end-labelling").disabled = Boolean(s.run?.labellingEnded);
+  $("end-labelling", HTMLButtonElement).disabled = Boolean(s.run?.labellingEnded);
   $("agreement").textContent =
     s.agreement == null ? "–" : `${Math.round(Math.max(0, Math.min(1, s.agreement)) * 100)}%`;
 }
@@ -482,53 +561,30 @@ async function endLabelling() {
     toast("Labelling ended. The agent trains on with your answers.");
     refreshStats();
   } catch (err) {
-    toast(`Could not end labelling: ${err.message}`, "error");
+    toast(`Could not end labelling: ${errorMessage(err)}`, { tone: "error" });
   }
 }
 
+/** @param {LabelState} state */
 function setState(state) {
   probe.state = state;
   document.body.dataset.state = state;
   $("waiting").hidden = state !== "waiting";
   $("fetching").hidden = state !== "fetching";
   const disabled = state !== "labelling";
-  for (const b of document.querySelectorAll("[data-answer]")) b.disabled = disabled;
+  for (const b of buttons("[data-answer]")) b.disabled = disabled;
 }
 
-let toastTimer = null;
-function toast(text, tone = "info") {
-  const el = $("toast");
-  el.textContent = text;
-  el.dataset.tone = tone;
-  el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    el.hidden = true;
-  }, 3500);
-}
-
+/** @param {string} text */
 function signIn(text) {
   setState("signin");
   $("signin-text").textContent = `${text}.`;
   $("signin").hidden = false;
 }
 
+/** @param {unknown} err */
 function fatal(err) {
   console.error(err);
-  probe.error = String(err?.message ?? err);
-  toast(`Something went wrong: ${probe.error}`, "error");
-}
-
-/** Runs `fn`, retrying transient failures (no answer, 5xx) with backoff. */
-async function retrying(fn) {
-  let delay = 250;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isTransient(err) || attempt >= 8) throw err;
-      await sleep(delay);
-      delay = Math.min(delay * 2, 4000);
-    }
-  }
+  probe.error = errorMessage(err);
+  toast(`Something went wrong: ${probe.error}`, { tone: "error" });
 }

@@ -4,13 +4,32 @@
  * until the server acknowledges it, so an answer is never lost or stored twice. The queue is
  * kept in localStorage: answers given just before a reload or a crash are sent on the next load.
  */
-import { isTransient, sleep } from "./api.js";
+/** @import { Answer, AnswerResult, LeaseView } from "../../src/server/api_types.ts" */
+/** @import { Api } from "./api.js" */
+import { ApiError, isTransient, sleep } from "./api.js";
+
+/**
+ * An answer waiting to be stored, as kept in localStorage.
+ * @typedef {{leaseId: string, queryId: string, answer: Answer, requestId: string, tries: number}} OutboxItem
+ */
+
+/**
+ * What the page hears from the outbox. `onStored` gets `{stored: false}` when the store already
+ * held the answer; `latestLease` names the newest lease the page holds for a query.
+ * @typedef {object} OutboxHooks
+ * @property {(pending: number) => void} [onChange]
+ * @property {(result: Pick<AnswerResult, "stored"> & Partial<AnswerResult>, item: OutboxItem) => void} [onStored]
+ * @property {(item: OutboxItem, err: unknown) => void} [onRetry]
+ * @property {(item: OutboxItem, reason: string) => void} [onDropped]
+ * @property {() => void} [onAuth]
+ * @property {(queryId: string) => string | undefined} [latestLease]
+ */
 
 export class Outbox {
   /**
-   * @param api  from createApi
-   * @param key  localStorage key (one queue per labeller, since a lease belongs to its labeller)
-   * @param hooks  {onChange(pending), onStored(result, item), onDropped(item, reason), onAuth()}
+   * @param {Api} api  from createApi
+   * @param {string} key  localStorage key (one queue per labeller, since a lease belongs to its labeller)
+   * @param {OutboxHooks} hooks
    */
   constructor(api, key, hooks = {}) {
     this.api = api;
@@ -18,6 +37,7 @@ export class Outbox {
     this.hooks = hooks;
     this.items = load(key);
     this.running = false;
+    /** @type {(() => void)[]} */
     this.idleWaiters = [];
   }
 
@@ -25,13 +45,17 @@ export class Outbox {
     return this.items.length;
   }
 
+  /** @param {{leaseId: string, queryId: string, answer: Answer}} answer */
   add({ leaseId, queryId, answer }) {
     this.items.push({ leaseId, queryId, answer, requestId: crypto.randomUUID(), tries: 0 });
     this.save();
     this.run();
   }
 
-  /** Resolves once every answer queued so far has been stored (or given up on). */
+  /**
+   * Resolves once every answer queued so far has been stored (or given up on).
+   * @returns {Promise<void>}
+   */
   drain() {
     if (this.items.length === 0 && !this.running) return Promise.resolve();
     this.run();
@@ -67,7 +91,11 @@ export class Outbox {
     }
   }
 
-  /** Sends one answer until it is settled: "stored", "dropped" or "auth". */
+  /**
+   * Sends one answer until it is settled: "stored", "dropped" or "auth".
+   * @param {OutboxItem} item
+   * @returns {Promise<"stored" | "dropped" | "auth">}
+   */
   async send(item) {
     let delay = 250;
     for (;;) {
@@ -80,7 +108,8 @@ export class Outbox {
         this.hooks.onStored?.(result, item);
         return "stored";
       } catch (err) {
-        if (isTransient(err)) {
+        // Anything but a refusal from the server (no answer at all) is transient.
+        if (!(err instanceof ApiError) || isTransient(err)) {
           item.tries++;
           this.hooks.onRetry?.(item, err);
           await sleep(delay);
@@ -120,6 +149,10 @@ export class Outbox {
     }
   }
 
+  /**
+   * @param {string} queryId
+   * @returns {Promise<LeaseView | null>}
+   */
   async relet(queryId) {
     let delay = 250;
     for (;;) {
@@ -135,11 +168,27 @@ export class Outbox {
   }
 }
 
+/**
+ * @param {string} key
+ * @returns {OutboxItem[]}
+ */
 function load(key) {
   try {
+    /** @type {unknown} */
     const items = JSON.parse(localStorage.getItem(key) ?? "[]");
-    return Array.isArray(items) ? items.filter((i) => i?.leaseId && i?.requestId) : [];
+    return Array.isArray(items) ? items.filter(isItem) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * A stored item worth sending: one with a lease and a request id.
+ * @param {unknown} i
+ * @returns {i is OutboxItem}
+ */
+function isItem(i) {
+  return Boolean(
+    i && typeof i === "object" && "leaseId" in i && i.leaseId && "requestId" in i && i.requestId,
+  );
 }

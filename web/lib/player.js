@@ -3,18 +3,36 @@
  * shows the reward model's r̂ at the frame on screen (as in the paper's videos). Players do not
  * run their own clocks: a Clock tells them which frame to show, so two players stay in sync.
  */
+/** @import { Frame, RunInfo } from "../../src/server/api_types.ts" */
+/** @import { Renderer, RendererModule } from "../render/index.js" */
 import { rendererModule } from "../render/index.js";
+import { find } from "./page.js";
 
-/** The kind of a clip's frames (ClipView has no kind of its own; LiveClip has frameKind). */
+/**
+ * What a player shows: a ClipView (a query's side, a replayed clip) or the LiveClip.
+ * @typedef {object} PlayableClip
+ * @property {Frame[]} frames
+ * @property {(number | null)[] | null} [predicted]  r̂ per frame
+ * @property {string} [frameKind]  LiveClip's; a ClipView's frames say their kind
+ */
+
+/**
+ * The kind of a clip's frames (ClipView has no kind of its own; LiveClip has frameKind).
+ * @param {PlayableClip | null | undefined} clip
+ * @param {string | undefined} fallbackKind
+ */
 export function clipKind(clip, fallbackKind) {
   return clip?.frames?.[0]?.kind ?? clip?.frameKind ?? fallbackKind ?? "unknown";
 }
 
-/** Largest |r̂| over the clips, so bars of clips compared side by side share one scale. */
+/**
+ * Largest |r̂| over the clips, so bars of clips compared side by side share one scale.
+ * @param {...(PlayableClip | null | undefined)} clips
+ */
 export function rewardScale(...clips) {
   let m = 0;
   for (const clip of clips) {
-    for (const r of clip?.predicted ?? []) if (Number.isFinite(r)) m = Math.max(m, Math.abs(r));
+    for (const r of clip?.predicted ?? []) if (isFiniteNumber(r)) m = Math.max(m, Math.abs(r));
   }
   return m > 0 ? m : 1;
 }
@@ -22,7 +40,7 @@ export function rewardScale(...clips) {
 export class ClipPlayer {
   /**
    * @param {HTMLElement} root  an empty element to fill
-   * @param {object} runInfo  RunInfo from /api/session
+   * @param {RunInfo | null} runInfo  from /api/session
    */
   constructor(root, runInfo) {
     this.runInfo = runInfo;
@@ -35,13 +53,16 @@ export class ClipPlayer {
         <div class="rbar-value"></div>
         <div class="rbar-name">r̂</div>
       </div>`;
-    this.screen = root.querySelector(".player-screen");
-    this.canvas = root.querySelector("canvas");
-    this.bar = root.querySelector(".rbar");
-    this.fill = root.querySelector(".rbar-fill");
-    this.valueEl = root.querySelector(".rbar-value");
+    this.screen = find(root, ".player-screen", HTMLElement);
+    this.canvas = find(root, "canvas", HTMLCanvasElement);
+    this.bar = find(root, ".rbar", HTMLElement);
+    this.fill = find(root, ".rbar-fill", HTMLElement);
+    this.valueEl = find(root, ".rbar-value", HTMLElement);
+    /** @type {string | null} */
     this.kind = null;
+    /** @type {Renderer | null} */
     this.renderer = null;
+    /** @type {PlayableClip | null} */
     this.clip = null;
     this.scale = 1;
     this.index = -1;
@@ -56,6 +77,8 @@ export class ClipPlayer {
   /**
    * Shows `clip` from its first frame. `mod` is its kind's renderer module, already loaded (see
    * `prepareClip`), so this runs synchronously: the swap to a prepared pair costs one draw.
+   * @param {PlayableClip} clip
+   * @param {RendererModule} mod
    */
   load(clip, mod, scale = rewardScale(clip)) {
     const kind = clipKind(clip, this.runInfo?.frameKind);
@@ -78,7 +101,10 @@ export class ClipPlayer {
     this.show(0);
   }
 
-  /** Draws frame `i` (held at the last frame when the clip is shorter than the loop). */
+  /**
+   * Draws frame `i` (held at the last frame when the clip is shorter than the loop).
+   * @param {number} i
+   */
   show(i) {
     const n = this.length;
     if (n === 0) return;
@@ -95,8 +121,9 @@ export class ClipPlayer {
     this.drawBar(predicted);
   }
 
+  /** @param {number | null | undefined} r */
   drawBar(r) {
-    if (!Number.isFinite(r)) {
+    if (!isFiniteNumber(r)) {
       this.fill.style.transform = "scaleY(0)";
       this.valueEl.textContent = "";
       return;
@@ -135,6 +162,8 @@ export class ClipPlayer {
  * Fills `el` with the run's legend (`runInfo.legend`: what each channel of a pixel game holds,
  * and its colour), one swatch and name per channel, and shows it; hides `el` when the run has
  * none. Returns the number of entries shown.
+ * @param {HTMLElement} el
+ * @param {RunInfo | null} runInfo
  */
 export function renderLegend(el, runInfo) {
   const legend = Array.isArray(runInfo?.legend) ? runInfo.legend : [];
@@ -157,7 +186,11 @@ export function renderLegend(el, runInfo) {
   return legend.length;
 }
 
-/** Loads the renderer module for a clip's kind; returns it for `ClipPlayer.load`. */
+/**
+ * Loads the renderer module for a clip's kind; returns it for `ClipPlayer.load`.
+ * @param {PlayableClip} clip
+ * @param {RunInfo | null | undefined} runInfo
+ */
 export function prepareClip(clip, runInfo) {
   return rendererModule(clipKind(clip, runInfo?.frameKind));
 }
@@ -168,6 +201,7 @@ export function prepareClip(clip, runInfo) {
  * frame index changes.
  */
 export class Clock {
+  /** @param {(i: number, progress: number) => void} onFrame */
   constructor(onFrame) {
     this.onFrame = onFrame;
     this.fps = 30;
@@ -175,13 +209,18 @@ export class Clock {
     this.speed = 1;
     this.paused = false;
     this.t = 0;
+    /** @type {number | null} */
     this.last = null;
     this.frame = -1;
     this.tick = this.tick.bind(this);
     requestAnimationFrame(this.tick);
   }
 
-  /** Restarts from frame 0 for a clip (pair) of `length` frames at `fps`. */
+  /**
+   * Restarts from frame 0 for a clip (pair) of `length` frames at `fps`.
+   * @param {number} fps
+   * @param {number} length
+   */
   start(fps, length) {
     this.fps = fps > 0 ? fps : 30;
     this.length = Math.max(1, length);
@@ -203,6 +242,7 @@ export class Clock {
     }
   }
 
+  /** @param {number} now */
   tick(now) {
     if (this.last !== null && !this.paused) {
       // Cap the step so a background tab does not jump far ahead when it comes back.
@@ -212,4 +252,12 @@ export class Clock {
     this.emit();
     requestAnimationFrame(this.tick);
   }
+}
+
+/**
+ * @param {unknown} v
+ * @returns {v is number}
+ */
+function isFiniteNumber(v) {
+  return Number.isFinite(v);
 }

@@ -3,7 +3,15 @@
  * `run` object of /api/stats (docs/api.md), or null before any trainer has started.
  */
 
-/** Tone (a colour in style.css) and text for the status strip. */
+/** @import { RunProgress } from "../../src/server/api_types.ts" */
+
+/** @typedef {"idle" | "ok" | "attention" | "done" | "down"} Tone */
+
+/**
+ * Tone (a colour in style.css) and text for the status strip.
+ * @param {RunProgress | null} progress
+ * @returns {{tone: Tone, text: string}}
+ */
 export function describeRun(progress) {
   if (!progress) return { tone: "idle", text: "Waiting for the trainer to start" };
   if (progress.labellingEnded && progress.trainer !== "finished") {
@@ -37,18 +45,24 @@ export function describeRun(progress) {
   }
 }
 
-/** `progress.remaining` as a phrase, with a time at `secondsPerAnswer` when that is known. */
+/**
+ * `progress.remaining` as a phrase, with a time at `secondsPerAnswer` when that is known.
+ * @param {RunProgress | null} progress
+ * @param {number | null} secondsPerAnswer
+ */
 export function describeRemaining(progress, secondsPerAnswer) {
   if (!progress) return { count: "–", eta: "" };
   const n = progress.remaining;
   if (n === 0) return { count: "0", eta: "no more answers wanted" };
-  if (!(secondsPerAnswer > 0)) return { count: String(n), eta: "answers still wanted" };
+  if (secondsPerAnswer === null || !(secondsPerAnswer > 0))
+    return { count: String(n), eta: "answers still wanted" };
   return {
     count: String(n),
     eta: `answers still wanted · about ${formatDuration(n * secondsPerAnswer)} at your pace`,
   };
 }
 
+/** @param {number} seconds */
 export function formatDuration(seconds) {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds / 10) * 10)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
@@ -58,6 +72,8 @@ export function formatDuration(seconds) {
 /**
  * A labeller's pace: the median gap between their recent answers, leaving out breaks (gaps over
  * two minutes). `times` are milliseconds, oldest first. Null until there are three answers.
+ * @param {number[]} times
+ * @returns {number | null}
  */
 export function secondsPerAnswer(times) {
   const gaps = [];
@@ -70,10 +86,15 @@ export function secondsPerAnswer(times) {
   return gaps[Math.floor(gaps.length / 2)];
 }
 
-/** Fills a status strip: `el` gets the tone as `data-tone` and the text in `.run-status-text`. */
+/**
+ * Fills a status strip: `el` gets the tone as `data-tone` and the text in `.run-status-text`.
+ * @param {HTMLElement} el
+ * @param {RunProgress | null} progress
+ */
 export function renderStatus(el, progress) {
   const { tone, text } = describeRun(progress);
   el.dataset.tone = tone;
-  el.querySelector(".run-status-text").textContent = text;
+  const textEl = el.querySelector(".run-status-text");
+  if (textEl) textEl.textContent = text;
   el.hidden = false;
 }

@@ -5,7 +5,9 @@
  * The preference-ready variant keeps running between walls at ±4.8 m, so its screen spans
  * ±4.8 m with the healthy range marked.
  */
-import { circle, fitWorld, polygon, rotate } from "./_2d.js";
+/** @import { Frame, RunInfo } from "../../src/server/api_types.ts" */
+/** @import { Point } from "./_2d.js" */
+import { circle, context2d, fitWorld, polygon, rotate } from "./_2d.js";
 
 const SCREEN_W = 600;
 const SCREEN_H = 400;
@@ -17,14 +19,19 @@ const CART_H = 30;
 const POLE_W = 10;
 const CART_Y = 100;
 
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {RunInfo | null} runInfo
+ */
 export function create(canvas, runInfo) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   const pref = /-pref-/.test(runInfo?.envId ?? "");
   const halfWidth = pref ? WALL + 0.8 : X_THRESHOLD;
   const scale = SCREEN_W / (2 * halfWidth);
   const poleLen = scale * POLE_LENGTH;
 
   return {
+    /** @param {Extract<Frame, {kind: "cartpole"}>} frame */
     draw(frame) {
       fitWorld(ctx, canvas, SCREEN_W, SCREEN_H, "#ffffff");
       const cartX = frame.x * scale + SCREEN_W / 2;
@@ -69,12 +76,14 @@ export function create(canvas, runInfo) {
       const pr = POLE_W / 2;
       const pt = poleLen - POLE_W / 2;
       const pb = -POLE_W / 2;
-      const pole = [
+      /** @type {Point[]} */
+      const corners = [
         [pl, pb],
         [pl, pt],
         [pr, pt],
         [pr, pb],
-      ].map((p) => rotate(p, -frame.theta, cartX, axleY));
+      ];
+      const pole = corners.map((p) => rotate(p, -frame.theta, cartX, axleY));
       polygon(ctx, pole, "rgb(202,152,101)");
       circle(ctx, cartX, axleY, POLE_W / 2, "rgb(129,132,203)");
     },

@@ -10,6 +10,14 @@
  * gap, the grid centred in the canvas.
  */
 
+/** @import { Frame, RunInfo } from "../../src/server/api_types.ts" */
+import { context2d } from "./_2d.js";
+
+/**
+ * The run as this renderer reads it: `palette` is a page-side option no server sends today.
+ * @typedef {RunInfo & {palette?: string[]}} GridRunInfo
+ */
+
 /** The default channel colours, the same as CHANNEL_COLORS in src/store/run_meta.ts. */
 export const PALETTE = [
   "#e69f00",
@@ -27,7 +35,11 @@ export const BACKGROUND = "#101418";
 /** Empty cells, a shade lighter than the background so the grid reads as cells. */
 export const EMPTY = "#1c2228";
 
-/** The colour of each channel for a run: its legend's, its palette, or the default. */
+/**
+ * The colour of each channel for a run: its legend's, its palette, or the default.
+ * @param {GridRunInfo | null} runInfo
+ * @returns {string[]}
+ */
 export function channelColors(runInfo) {
   const legend = runInfo?.legend;
   if (Array.isArray(legend) && legend.length > 0) {
@@ -39,6 +51,10 @@ export function channelColors(runInfo) {
 /**
  * Where the cells go in a canvas of `cw` × `ch` pixels: whole-pixel cells of `size`, a gap of
  * `gap` pixels between them, and the offset of the centred grid.
+ * @param {number} cw
+ * @param {number} ch
+ * @param {number} w
+ * @param {number} h
  */
 export function layout(cw, ch, w, h) {
   const size = Math.max(1, Math.floor(Math.min(cw / w, ch / h)));
@@ -48,11 +64,16 @@ export function layout(cw, ch, w, h) {
   return { size, gap, ox, oy };
 }
 
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {GridRunInfo | null} runInfo
+ */
 export function create(canvas, runInfo) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   const palette = channelColors(runInfo);
 
   return {
+    /** @param {Extract<Frame, {kind: "grid"}>} frame */
     draw(frame) {
       const { height: h, width: w, channels: c, cells } = frame;
       ctx.setTransform(1, 0, 0, 1, 0, 0);

@@ -10,18 +10,43 @@
  * (circles, boxes and lines in world units, ./shapes.js) and `rgb` (a small image, ./rgb.js).
  */
 
+/** @import { Frame, RunInfo } from "../../src/server/api_types.ts" */
+import { context2d } from "./_2d.js";
+
+/**
+ * What a renderer module's `create` returns. `draw` gets the frames of the module's own kind.
+ * @typedef {object} Renderer
+ * @property {(frame: Frame, predicted?: number | null) => void} draw
+ * @property {() => void} [resize]
+ * @property {() => void} [dispose]
+ */
+
+/**
+ * A renderer module, `./<kind>.js`.
+ * @typedef {object} RendererModule
+ * @property {(canvas: HTMLCanvasElement, runInfo: RunInfo | null) => Renderer} create
+ */
+
 /** Kinds are plain lowercase names; anything else never reaches `import()`. */
 const KIND = /^[a-z][a-z0-9]*$/;
 
+/** @type {Map<string, Promise<RendererModule>>} */
 const modules = new Map();
 
-/** The renderer module for `kind` (cached); a module that fails to load yields the fallback. */
+/**
+ * The renderer module for `kind` (cached); a module that fails to load yields the fallback.
+ * @param {string} kind
+ * @returns {Promise<RendererModule>}
+ */
 export function rendererModule(kind) {
   let pending = modules.get(kind);
   if (!pending) {
     pending = KIND.test(kind)
       ? import(`./${kind}.js`).then(
-          (mod) => (typeof mod.create === "function" ? mod : fallback(kind)),
+          /** @param {{create?: unknown}} mod */
+          (mod) =>
+            // Each module's `create` follows the contract above, for its own kind of frame.
+            typeof mod.create === "function" ? /** @type {RendererModule} */ (mod) : fallback(kind),
           (err) => {
             console.warn(`no renderer for frame kind '${kind}':`, err);
             return fallback(kind);
@@ -33,17 +58,26 @@ export function rendererModule(kind) {
   return pending;
 }
 
-/** Loads the module for `kind` and makes a renderer drawing into `canvas`. */
+/**
+ * Loads the module for `kind` and makes a renderer drawing into `canvas`.
+ * @param {string} kind
+ * @param {HTMLCanvasElement} canvas
+ * @param {RunInfo | null} runInfo
+ */
 export async function createRenderer(kind, canvas, runInfo) {
   const mod = await rendererModule(kind);
   return mod.create(canvas, runInfo);
 }
 
-/** Draws a notice for kinds nobody wrote a renderer for, so the page still works. */
+/**
+ * Draws a notice for kinds nobody wrote a renderer for, so the page still works.
+ * @param {string} kind
+ * @returns {RendererModule}
+ */
 function fallback(kind) {
   return {
     create(canvas) {
-      const ctx = canvas.getContext("2d");
+      const ctx = context2d(canvas);
       return {
         draw() {
           ctx.setTransform(1, 0, 0, 1, 0, 0);

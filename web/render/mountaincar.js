@@ -4,7 +4,9 @@
  * by cos(3x), two grey wheels, and the yellow flag at the goal (0.45). The applied force is an
  * arrow from the car, full length at |force| = 1.
  */
-import { circle, fitWorld, hArrow, polygon, rotate } from "./_2d.js";
+/** @import { Frame } from "../../src/server/api_types.ts" */
+/** @import { Point } from "./_2d.js" */
+import { circle, context2d, fitWorld, hArrow, polygon, rotate } from "./_2d.js";
 
 const SCREEN_W = 600;
 const SCREEN_H = 400;
@@ -15,13 +17,16 @@ const CAR_W = 40;
 const CAR_H = 20;
 const CLEARANCE = 10;
 
+/** @param {number} x */
 const height = (x) => Math.sin(3 * x) * 0.45 + 0.55;
 
+/** @param {HTMLCanvasElement} canvas */
 export function create(canvas) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   const scale = SCREEN_W / (MAX_POS - MIN_POS);
 
   return {
+    /** @param {Extract<Frame, {kind: "mountaincar"}>} frame */
     draw(frame) {
       fitWorld(ctx, canvas, SCREEN_W, SCREEN_H, "#ffffff");
       const pos = frame.position;
@@ -59,12 +64,14 @@ export function create(canvas) {
       const angle = Math.cos(3 * pos);
       const cx = (pos - MIN_POS) * scale;
       const cy = CLEARANCE + height(pos) * scale;
-      const body = [
+      /** @type {Point[]} */
+      const corners = [
         [-CAR_W / 2, 0],
         [-CAR_W / 2, CAR_H],
         [CAR_W / 2, CAR_H],
         [CAR_W / 2, 0],
-      ].map((p) => rotate(p, angle, cx, cy));
+      ];
+      const body = corners.map((p) => rotate(p, angle, cx, cy));
       polygon(ctx, body, "#000000");
       for (const wx of [CAR_W / 4, -CAR_W / 4]) {
         const [x, y] = rotate([wx, 0], angle, cx, cy);

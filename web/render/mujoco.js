@@ -7,9 +7,21 @@
  * chase camera, tracking `trackBodyId` when it is set. z is up, as in MuJoCo.
  */
 import * as THREE from "/vendor/three.module.js";
+import { context2d } from "./_2d.js";
 
+/** @import { Frame, RunInfo } from "../../src/server/api_types.ts" */
+/** @import { SceneDescription, SceneGeom } from "../../src/envs/mujoco/scene.ts" */
+
+/** @typedef {Extract<Frame, {kind: "mujoco"}>} MujocoFrame */
+/** @typedef {{pos: THREE.Vector3, quat: THREE.Quaternion}} Pose */
+
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {RunInfo | null} runInfo
+ */
 export function create(canvas, runInfo) {
-  const scene = runInfo?.scene;
+  // RunInfo.scene is `sceneDescription(envId)` for MuJoCo envs (null otherwise).
+  const scene = /** @type {SceneDescription | null | undefined} */ (runInfo?.scene);
   if (!scene?.bodies || !scene?.geoms) return notice(canvas, runInfo);
   let renderer;
   try {
@@ -52,6 +64,7 @@ export function create(canvas, runInfo) {
   const target = new THREE.Vector3();
 
   return {
+    /** @param {MujocoFrame | undefined} frame */
     draw(frame) {
       const qpos = frame?.qpos;
       if (!qpos || qpos.length !== scene.nq) return;
@@ -75,7 +88,10 @@ export function create(canvas, runInfo) {
   };
 }
 
-/** MuJoCo quaternions are (w, x, y, z); three.js takes (x, y, z, w). */
+/**
+ * MuJoCo quaternions are (w, x, y, z); three.js takes (x, y, z, w).
+ * @param {number[] | undefined} q
+ */
 function quat(q) {
   return q ? new THREE.Quaternion(q[1], q[2], q[3], q[0]).normalize() : new THREE.Quaternion();
 }
@@ -83,6 +99,10 @@ function quat(q) {
 /**
  * The world pose of geom `g` on its body's pose (from `kinematics(scene).run`), as MuJoCo's
  * geom_xpos and geom_xmat: written into `pos` (a THREE.Vector3) and `quat` (a THREE.Quaternion).
+ * @param {SceneGeom} g
+ * @param {Pose[]} bodies
+ * @param {THREE.Vector3} pos
+ * @param {THREE.Quaternion} quaternion
  */
 export function geomPose(g, bodies, pos, quaternion) {
   const b = bodies[g.bodyId];
@@ -93,10 +113,13 @@ export function geomPose(g, bodies, pos, quaternion) {
 /**
  * mj_kinematics over the scene's bodies and joints; `run(qpos)` gives each body's world pose
  * (`{pos, quat}` by body id, reused between calls). Pure: it draws nothing.
+ * @param {SceneDescription} scene
  */
 export function kinematics(scene) {
+  /** @type {SceneDescription["joints"][]} */
   const jointsOf = scene.bodies.map(() => []);
   for (const j of scene.joints) jointsOf[j.bodyId].push(j);
+  /** @type {Pose[]} */
   const bodies = scene.bodies.map(() => ({
     pos: new THREE.Vector3(),
     quat: new THREE.Quaternion(),
@@ -108,6 +131,10 @@ export function kinematics(scene) {
   const qloc = new THREE.Quaternion();
   const qpos0 = scene.qpos0 ?? new Array(scene.nq).fill(0);
 
+  /**
+   * @param {ArrayLike<number>} qpos
+   * @returns {Pose[]}
+   */
   function run(qpos) {
     for (let i = 1; i < scene.bodies.length; i++) {
       const body = scene.bodies[i];
@@ -153,6 +180,7 @@ export function kinematics(scene) {
 
 const PALE = new THREE.Color(0.8, 0.9, 0.8);
 
+/** @param {SceneGeom} g */
 function geomMesh(g) {
   const [s0, s1, s2] = g.size;
   let geometry;
@@ -201,7 +229,12 @@ function geomMesh(g) {
   return new THREE.Mesh(geometry, material);
 }
 
-/** A checkerboard texture tinted by the plane's colour, one square per half metre. */
+/**
+ * A checkerboard texture tinted by the plane's colour, one square per half metre.
+ * @param {number[] | undefined} rgba
+ * @param {number} w
+ * @param {number} h
+ */
 function checker(rgba, w, h) {
   const base = rgba ? new THREE.Color(rgba[0], rgba[1], rgba[2]) : PALE;
   const dark = base.clone().multiplyScalar(0.82);
@@ -231,9 +264,13 @@ function checker(rgba, w, h) {
  * The size of the model at qpos0: the largest distance of a geom from the centre of the geoms.
  * A tracking camera frames the moving geoms; a fixed one also the static ones (an arena, a rail),
  * but never the floor.
+ * @param {SceneDescription} scene
+ * @param {ReturnType<typeof kinematics>} kin
+ * @param {boolean} includeStatic
  */
 function modelExtent(scene, kin, includeStatic) {
   const bodies = kin.run(scene.qpos0 ?? new Array(scene.nq).fill(0));
+  /** @type {[THREE.Vector3, number][]} */
   const points = [];
   for (const g of scene.geoms) {
     if (g.type === "plane" || (g.bodyId === 0 && !includeStatic)) continue;
@@ -250,6 +287,13 @@ function modelExtent(scene, kin, includeStatic) {
   return { center, radius };
 }
 
+/**
+ * @param {THREE.PerspectiveCamera} camera
+ * @param {SceneDescription["view"]} view
+ * @param {Pose[]} bodies
+ * @param {{center: THREE.Vector3, radius: number}} extent
+ * @param {THREE.Vector3} target
+ */
 function placeCamera(camera, view, bodies, extent, target) {
   const tracked = view.trackBodyId != null ? bodies[view.trackBodyId] : null;
   target.copy(extent.center);
@@ -271,10 +315,15 @@ function placeCamera(camera, view, bodies, extent, target) {
   camera.lookAt(target);
 }
 
-/** Shown when the run has no scene description or the browser has no WebGL. */
+/**
+ * Shown when the run has no scene description or the browser has no WebGL.
+ * @param {HTMLCanvasElement} canvas
+ * @param {RunInfo | null} runInfo
+ */
 function notice(canvas, runInfo, text = "No scene description was sent for this run") {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   return {
+    /** @param {MujocoFrame | undefined} frame */
     draw(frame) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.fillStyle = "#eef1f4";

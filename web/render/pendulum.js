@@ -4,32 +4,38 @@
  * counter-clockwise, a black axle, and the applied torque as a curved arrow whose size grows
  * with |u| (Gymnasium scales its clockwise.png by |u| / 2; u > 0 turns counter-clockwise).
  */
-import { circle, fitWorld, polygon, rotate } from "./_2d.js";
+/** @import { Frame } from "../../src/server/api_types.ts" */
+/** @import { Point } from "./_2d.js" */
+import { circle, context2d, fitWorld, polygon, rotate } from "./_2d.js";
 
 const DIM = 500;
 const BOUND = 2.2;
 const MAX_TORQUE = 2;
 
+/** @param {HTMLCanvasElement} canvas */
 export function create(canvas) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   const scale = DIM / (2 * BOUND);
   const offset = DIM / 2;
   const rodLength = 1 * scale;
   const rodWidth = 0.2 * scale;
 
   return {
+    /** @param {Extract<Frame, {kind: "pendulum"}>} frame */
     draw(frame) {
       fitWorld(ctx, canvas, DIM, DIM, "#ffffff");
       const angle = frame.theta + Math.PI / 2;
 
       torqueArrow(ctx, offset, offset, (frame.torque ?? 0) / MAX_TORQUE, scale);
 
-      const rod = [
+      /** @type {Point[]} */
+      const corners = [
         [0, -rodWidth / 2],
         [0, rodWidth / 2],
         [rodLength, rodWidth / 2],
         [rodLength, -rodWidth / 2],
-      ].map((p) => rotate(p, angle, offset, offset));
+      ];
+      const rod = corners.map((p) => rotate(p, angle, offset, offset));
       polygon(ctx, rod, "rgb(204,77,77)");
       circle(ctx, offset, offset, rodWidth / 2, "rgb(204,77,77)");
       const [ex, ey] = rotate([rodLength, 0], angle, offset, offset);
@@ -39,7 +45,14 @@ export function create(canvas) {
   };
 }
 
-/** A 3/4-turn arc around the axle; `u` in [-1, 1], positive counter-clockwise. */
+/**
+ * A 3/4-turn arc around the axle; `u` in [-1, 1], positive counter-clockwise.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {number} cx
+ * @param {number} cy
+ * @param {number} u
+ * @param {number} scale
+ */
 function torqueArrow(ctx, cx, cy, u, scale) {
   const mag = Math.min(1, Math.abs(u));
   if (mag < 0.02) return;

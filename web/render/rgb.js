@@ -6,18 +6,24 @@
  * MAX_SIDE on a side, or whose data has the wrong length, draw a notice instead.
  */
 
+/** @import { RgbFrame } from "../../src/core/types.ts" */
+import { context2d } from "./_2d.js";
+
 export const MAX_SIDE = 64;
 
 const MARGIN = "#101418";
 
+/** @param {HTMLCanvasElement} canvas */
 export function create(canvas) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   canvas.style.imageRendering = "pixelated";
   const image = document.createElement("canvas");
-  const imageCtx = image.getContext("2d");
+  const imageCtx = context2d(image);
+  /** @type {string | null} */
   let lastData = null;
 
   return {
+    /** @param {RgbFrame} frame */
     draw(frame) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.fillStyle = MARGIN;
@@ -58,10 +64,21 @@ export function create(canvas) {
   };
 }
 
-/** Why `frame` cannot be drawn, or null. */
+/**
+ * Why `frame` cannot be drawn, or null. The frame comes off the wire, so nothing about its
+ * fields is taken for granted.
+ * @param {Partial<RgbFrame> | null | undefined} frame
+ */
 export function frameProblem(frame) {
   const { width: w, height: h, data } = frame ?? {};
-  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) {
+  if (
+    typeof w !== "number" ||
+    typeof h !== "number" ||
+    !Number.isInteger(w) ||
+    !Number.isInteger(h) ||
+    w < 1 ||
+    h < 1
+  ) {
     return "rgb frame: width and height must be positive integers";
   }
   if (w > MAX_SIDE || h > MAX_SIDE) {
@@ -73,12 +90,16 @@ export function frameProblem(frame) {
   return null;
 }
 
-/** Bytes encoded by a base64 string (without decoding it). */
+/**
+ * Bytes encoded by a base64 string (without decoding it).
+ * @param {string} s
+ */
 function base64Length(s) {
   const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
   return (s.length / 4) * 3 - pad;
 }
 
+/** @param {string} s */
 function decodeBase64(s) {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
@@ -86,6 +107,11 @@ function decodeBase64(s) {
   return out;
 }
 
+/**
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {HTMLCanvasElement} canvas
+ * @param {string} text
+ */
 function notice(ctx, canvas, text) {
   ctx.fillStyle = "#ced4da";
   ctx.font = `${Math.max(12, canvas.width / 40)}px system-ui, sans-serif`;

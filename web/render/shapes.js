@@ -6,15 +6,20 @@
  * in CSS pixels (the default line width) are scaled by devicePixelRatio.
  */
 
+/** @import { Shape, ShapesFrame } from "../../src/core/types.ts" */
+import { context2d } from "./_2d.js";
+
 const MARGIN = "#e9ecef";
 const DEFAULT_BACKGROUND = "#ffffff";
 /** Line and outline width when a shape gives none, in CSS pixels. */
 const DEFAULT_WIDTH_CSS = 1.5;
 
+/** @param {HTMLCanvasElement} canvas */
 export function create(canvas) {
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
 
   return {
+    /** @param {ShapesFrame} frame */
     draw(frame) {
       const dpr = window.devicePixelRatio || 1;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -41,13 +46,32 @@ export function create(canvas) {
   };
 }
 
+/**
+ * The view box, when it is four finite numbers that enclose some area; else null.
+ * @param {unknown} view
+ * @returns {ShapesFrame["view"] | null}
+ */
 function validView(view) {
-  if (!Array.isArray(view) || view.length !== 4 || !view.every(Number.isFinite)) return null;
-  return view[2] > view[0] && view[3] > view[1] ? view : null;
+  if (!Array.isArray(view) || view.length !== 4 || !view.every(isFiniteNumber)) return null;
+  const [xmin, ymin, xmax, ymax] = view;
+  return xmax > xmin && ymax > ymin ? [xmin, ymin, xmax, ymax] : null;
 }
 
+/**
+ * @param {unknown} v
+ * @returns {v is number}
+ */
+function isFiniteNumber(v) {
+  return Number.isFinite(v);
+}
+
+/**
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {Shape} shape
+ * @param {number} hairline
+ */
 function drawShape(ctx, shape, hairline) {
-  const width = Number.isFinite(shape.width) && shape.width > 0 ? shape.width : hairline;
+  const width = isFiniteNumber(shape.width) && shape.width > 0 ? shape.width : hairline;
   ctx.lineWidth = width;
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
@@ -83,7 +107,11 @@ function drawShape(ctx, shape, hairline) {
   }
 }
 
-/** Fills the current path with `color` (or outlines it when `fill` is false), then `stroke`. */
+/**
+ * Fills the current path with `color` (or outlines it when `fill` is false), then `stroke`.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {Shape} shape
+ */
 function paint(ctx, shape) {
   if (shape.fill === false) {
     ctx.strokeStyle = shape.color;
