@@ -1,4 +1,5 @@
 import { type EnvOptions, makeEnv } from "../envs/index.ts";
+import { playEpisodes } from "../rl/episodes.ts";
 import type { PpoAgent } from "../rl/ppo.ts";
 import { type ClipScorer, getGoal } from "../teachers/index.ts";
 import { meanStd } from "./metrics.ts";
@@ -65,31 +66,39 @@ export function evaluatePolicy(
     const { mean, std } = agent.evaluate(() => makeEnv(envId, envOptions), episodes, seed);
     return { mean, std, episodes, env: envId, measure: "env reward" };
   }
-  const returns: number[] = [];
-  const env = makeEnv(envId, envOptions);
-  for (let ep = 0; ep < episodes; ep++) {
-    let obs = env.reset(seed + ep);
-    const obsRows: Float32Array[] = [];
-    const actRows: Float32Array[] = [];
-    const signals: Record<string, number[]> = {};
-    for (;;) {
-      const action = agent.act(obs, true);
-      const step = env.step(action);
-      obsRows.push(obs);
-      actRows.push(Float32Array.from(action));
+  const records: EpisodeRecord[] = Array.from({ length: episodes }, () => ({
+    obs: [],
+    actions: [],
+    signals: {},
+  }));
+  playEpisodes(
+    agent,
+    () => makeEnv(envId, envOptions),
+    episodes,
+    seed,
+    agent.config.numEnvs,
+    (episode, obs, action, step) => {
+      const record = records[episode];
+      record.obs.push(obs);
+      record.actions.push(action);
       for (const [k, v] of Object.entries(step.info.signals ?? {})) {
-        signals[k] = signals[k] ?? [];
-        signals[k].push(v);
+        record.signals[k] ??= [];
+        record.signals[k].push(v);
       }
-      obs = step.obs;
-      if (step.terminated || step.truncated) break;
-    }
-    const scores = scoreSteps(goal, envId, episodeSteps(obsRows, actRows, signals));
-    returns.push(scores.reduce((a, b) => a + b, 0));
-  }
-  env.close();
+    },
+  );
+  const returns = records.map((r) => {
+    const scores = scoreSteps(goal, envId, episodeSteps(r.obs, r.actions, r.signals));
+    return scores.reduce((a, b) => a + b, 0);
+  });
   return { ...meanStd(returns), episodes, env: envId, measure: goal.name };
 }
+
+type EpisodeRecord = {
+  obs: Float32Array[];
+  actions: Float32Array[];
+  signals: Record<string, number[]>;
+};
 
 function episodeSteps(
   obsRows: Float32Array[],

@@ -17,7 +17,7 @@ import { GridGameEnv } from "../envs/arcade/grid_game.ts";
 import { makeEnv, type VecEnv } from "../envs/index.ts";
 import { isMujocoEnvId, sceneDescription } from "../envs/mujoco/index.ts";
 import { cutClips, LabelSchedule, type QuerySelector } from "../queries/index.ts";
-import type { RewardEnsemble } from "../reward/index.ts";
+import { predictClips, type RewardEnsemble } from "../reward/index.ts";
 import type { LabelledPair, RewardTrainResult } from "../reward/types.ts";
 import type { PpoAgent, PpoStats } from "../rl/ppo.ts";
 import {
@@ -296,11 +296,10 @@ export class PreferenceLoop {
       clips.set(q.right.id, q.right);
     }
     await this.store.addQueries(queries, phase);
+    const asked = [...clips.values()];
+    const predicted = predictClips(this.reward, asked);
     await this.store.setClipPredictions(
-      [...clips.values()].map((clip) => ({
-        clipId: clip.id,
-        predicted: this.reward.predict(clip.obs, clip.actions),
-      })),
+      asked.map((clip, i) => ({ clipId: clip.id, predicted: predicted[i] })),
     );
     this.asked += queries.length;
     await this.teacher.ask(queries, phase);

@@ -7,4 +7,5 @@ export * from "./bootstrap.ts";
 export * from "./bradley_terry.ts";
 export * from "./ensemble.ts";
 export * from "./features.ts";
+export * from "./predict_clips.ts";
 export * from "./types.ts";

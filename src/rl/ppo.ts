@@ -36,6 +36,7 @@ import {
   saveSafetensors,
   Trainer,
 } from "../nn/index.ts";
+import { playEpisodes } from "./episodes.ts";
 import { HostMlp } from "./host_mlp.ts";
 import { RewardScaler, RunningMeanStd } from "./running_stats.ts";
 
@@ -785,26 +786,16 @@ export class PpoAgent {
 
   // ──────────────────────────────────── EVALUATION ─────────────────────────────────────
 
-  /** Mean and std of the true episode return with deterministic actions; episode i uses seed + i. */
+  /**
+   * Mean and std of the true episode return with deterministic actions; episode i uses seed + i.
+   * Up to numEnvs episodes are played at once, the policy acting on all of them in one batch.
+   */
   evaluate(
     makeEnv: () => Env,
     episodes: number,
     seed: number,
   ): { mean: number; std: number; returns: number[] } {
-    const env = makeEnv();
-    const returns: number[] = [];
-    for (let ep = 0; ep < episodes; ep++) {
-      let obs = env.reset(seed + ep);
-      let total = 0;
-      for (;;) {
-        const res = env.step(this.act(obs, true));
-        total += res.reward;
-        obs = res.obs;
-        if (res.terminated || res.truncated) break;
-      }
-      returns.push(total);
-    }
-    env.close();
+    const returns = playEpisodes(this, makeEnv, episodes, seed, this.config.numEnvs);
     const mean = returns.reduce((a, b) => a + b, 0) / episodes;
     const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
     return { mean, std, returns };
