@@ -4,20 +4,23 @@
  *   - true-reward PPO on the preference-ready variant (`MinAtar/<Game>-pref-v1`, what preference
  *     runs train on), the RL baseline;
  *   - `backflip train --env MinAtar/<Game>-pref-v1 --teacher oracle --labels 3300` for the same
- *     number of env steps.
+ *     number of env steps;
+ *   - on RoadRace, `--teacher goal:keep-pace` with the same labels and steps (kind `keep-pace`).
  *
  * Both policies are scored the same way, over deterministic episodes: by the return on the
  * preference-ready game and on the standard `-v1` game behind it; on Seaquest also by surfacings
- * per episode (the env's `surfaced` signal: coming up with a diver aboard), on both games.
+ * per episode (the env's `surfaced` signal: coming up with a diver aboard), on both games; on
+ * RoadRace also by the share of steps spent level with another car (`level_with_car`).
  *
  * Runs go one at a time (true-reward PPO in this process, the oracle run as a `backflip train`
  * child). Each finished run is merged into experiments/results/arcade.json (a later invocation
- * replaces the row of the same game, kind and seed), and the table of all rows is rewritten to
+ * replaces the row of the same game, kind and seed; the file is read again before each merge, so
+ * several invocations may run at once), and the table of all rows is rewritten to
  * experiments/results/arcade.md, so the grid can be grown over several sittings (`--kinds none`
  * only rewrites the table).
  *
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
- *     [--kinds true,oracle] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
+ *     [--kinds true,oracle,keep-pace] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,7 +29,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
 import { latestModelDir } from "../src/loop/checkpoint.ts";
-import { learn, PpoAgent, type PpoConfig, ppoPreset } from "../src/rl/index.ts";
+import { learn, PpoAgent, type PpoConfig, playEpisodes, ppoPreset } from "../src/rl/index.ts";
 
 const GAMES = ["Breakout", "SpaceInvaders", "Seaquest", "Freeway", "Asterix", "Pong", "RoadRace"];
 
@@ -43,8 +46,9 @@ const { values } = parseArgs({
   },
 });
 
-type Kind = "true" | "oracle";
-const kinds = values.kinds.split(",").filter((k): k is Kind => k === "true" || k === "oracle");
+const KINDS = ["true", "oracle", "keep-pace"] as const;
+type Kind = (typeof KINDS)[number];
+const kinds = values.kinds.split(",").filter((k): k is Kind => KINDS.includes(k as Kind));
 const games = values.games.split(",").filter((g) => g !== "");
 for (const game of games) {
   if (!GAMES.includes(game)) throw new Error(`unknown game '${game}' (one of ${GAMES.join(", ")})`);
@@ -73,6 +77,9 @@ type Row = {
   /** Seaquest only: surfacings with a diver aboard per episode, on each game. */
   prefSurfacings?: number;
   standardSurfacings?: number;
+  /** RoadRace only: share of steps level with another car, on each game. */
+  prefLevelShare?: number;
+  standardLevelShare?: number;
   /** Env steps per second of training (true-reward runs: collect + update only). */
   stepsPerSecond: number;
   wallSeconds: number;
@@ -80,25 +87,31 @@ type Row = {
   date: string;
 };
 
-type Score = { mean: number; surfacings: number };
+type Score = { mean: number; surfacings: number; levelShare: number };
 
 /** Deterministic episodes seeded `seed + episode`, as `PpoAgent.evaluate` plays them. */
 function score(agent: PpoAgent, envId: string, seed: number): Score {
-  const env = makeEnv(envId);
-  let total = 0;
   let surfacings = 0;
-  for (let ep = 0; ep < episodes; ep++) {
-    let obs = env.reset(seed + ep);
-    for (;;) {
-      const res = env.step(agent.act(obs, true));
-      total += res.reward;
-      surfacings += res.info.signals?.surfaced ?? 0;
-      obs = res.obs;
-      if (res.terminated || res.truncated) break;
-    }
-  }
-  env.close();
-  return { mean: total / episodes, surfacings: surfacings / episodes };
+  let level = 0;
+  let stepCount = 0;
+  const returns = playEpisodes(
+    agent,
+    () => makeEnv(envId),
+    episodes,
+    seed,
+    episodes,
+    (...step) => {
+      const signals = step[3].info.signals;
+      surfacings += signals?.surfaced ?? 0;
+      level += signals?.level_with_car ?? 0;
+      stepCount += 1;
+    },
+  );
+  return {
+    mean: returns.reduce((a, b) => a + b, 0) / episodes,
+    surfacings: surfacings / episodes,
+    levelShare: level / stepCount,
+  };
 }
 
 function scoreRow(agent: PpoAgent, game: string, seed: number) {
@@ -112,6 +125,10 @@ function scoreRow(agent: PpoAgent, game: string, seed: number) {
     ...(game === "Seaquest" && {
       prefSurfacings: round(pref.surfacings),
       standardSurfacings: round(standard.surfacings),
+    }),
+    ...(game === "RoadRace" && {
+      prefLevelShare: round(pref.levelShare, 3),
+      standardLevelShare: round(standard.levelShare, 3),
     }),
   };
 }
@@ -155,11 +172,13 @@ function trueReward(game: string, seed: number): Row {
   };
 }
 
-async function oracle(game: string, seed: number, scratch: string): Promise<Row> {
+/** A `backflip train` run with a synthetic teacher: the oracle, or (kind keep-pace) the goal. */
+async function taught(game: string, kind: Kind, seed: number, scratch: string): Promise<Row> {
   const t0 = performance.now();
-  const run = join(scratch, `${game}-oracle-s${seed}`);
+  const run = join(scratch, `${game}-${kind}-s${seed}`);
+  const teacher = kind === "keep-pace" ? "goal:keep-pace" : "oracle";
   const args = [
-    ...["train", "--env", prefId(game), "--teacher", "oracle"],
+    ...["train", "--env", prefId(game), "--teacher", teacher],
     ...["--labels", String(labels), "--steps", String(steps), "--seed", String(seed)],
     ...["--run", run, "--json"],
   ];
@@ -175,21 +194,21 @@ async function oracle(game: string, seed: number, scratch: string): Promise<Row>
     });
     child.on("exit", (code) => {
       if (code === 0) resolve(text);
-      else reject(new Error(`oracle ${game} s${seed}: ${err.slice(-500)}`));
+      else reject(new Error(`${kind} ${game} s${seed}: ${err.slice(-500)}`));
     });
   });
   const trainWall = (performance.now() - t0) / 1000;
   const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
-  if (result.stopped) throw new Error(`oracle ${game} s${seed}: the run stopped early`);
+  if (result.stopped) throw new Error(`${kind} ${game} s${seed}: the run stopped early`);
   const policyDir = latestModelDir(run, "policy");
-  if (!policyDir) throw new Error(`oracle ${game} s${seed}: no policy saved in ${run}`);
+  if (!policyDir) throw new Error(`${kind} ${game} s${seed}: no policy saved in ${run}`);
   const agent = PpoAgent.load(policyDir);
   const scores = scoreRow(agent, game, seed);
   agent.dispose();
   const envSteps = Number(result.steps ?? steps);
   return {
     game,
-    kind: "oracle",
+    kind,
     seed,
     steps: envSteps,
     labels: Number(result.labels ?? labels),
@@ -204,7 +223,17 @@ async function oracle(game: string, seed: number, scratch: string): Promise<Row>
 const resultsDir = values.out;
 const resultsFile = join(resultsDir, "arcade.json");
 mkdirSync(resultsDir, { recursive: true });
-let rows: Row[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : [];
+const readRows = (): Row[] =>
+  existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : [];
+let rows = readRows();
+
+/** Return on -pref as a share of the true-reward runs' mean on the same game. */
+function shareOfTrue(row: Row): string {
+  const baseline = rows.filter((r) => r.game === row.game && r.kind === "true");
+  if (row.kind === "true" || baseline.length === 0) return "–";
+  const mean = baseline.reduce((s, r) => s + r.prefReturn, 0) / baseline.length;
+  return mean > 0 ? `${Math.round((100 * row.prefReturn) / mean)}%` : "–";
+}
 
 function writeTable(): string {
   const fmt = (x: number | undefined, digits = 1) => (x === undefined ? "–" : x.toFixed(digits));
@@ -212,15 +241,17 @@ function writeTable(): string {
     "The pixel games (issue 10): true-reward PPO on the preference-ready game (`-pref-v1`, the",
     "RL baseline) and the oracle teacher with 3,300 labels for the same env steps. Each policy is",
     "scored over deterministic episodes on the preference-ready game and on the standard `-v1`",
-    "game; on Seaquest also by surfacings with a diver aboard per episode (pref / standard).",
+    "game; on Seaquest also by surfacings with a diver aboard per episode, on RoadRace by the",
+    'share of steps level with another car (pref / standard). "% of true": the return on -pref',
+    "as a share of the true-reward runs' mean return on -pref for that game.",
     "A -pref episode is 2,000 steps in which a lost game restarts at once (with the end penalty),",
     "so its return sums several games; a -v1 episode is one game (capped at 10,000 steps).",
     "Steps/s: training env steps per second (true-reward: collect + update; oracle: whole run);",
     "it and wall seconds depend on what else the machine was running.",
     "Regenerate or extend with `node --import tsx experiments/arcade.ts` (see its header).",
     "",
-    "| game | kind | seed | steps | return on -pref | return on -v1 | surfacings | steps/s | wall s | machine |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| game | kind | seed | steps | return on -pref | % of true | return on -v1 | surfacings / level share | steps/s | wall s | machine |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   const sorted = [...rows].sort(
     (a, b) =>
@@ -229,13 +260,18 @@ function writeTable(): string {
       a.seed - b.seed,
   );
   for (const r of sorted) {
-    const kind = r.kind === "oracle" ? `oracle, ${r.labels ?? labels} labels` : "true-reward PPO";
-    const surf =
-      r.prefSurfacings === undefined
-        ? "–"
-        : `${fmt(r.prefSurfacings, 2)} / ${fmt(r.standardSurfacings, 2)}`;
+    const kind =
+      r.kind === "true"
+        ? "true-reward PPO"
+        : `${r.kind === "oracle" ? "oracle" : "goal:keep-pace"}, ${r.labels ?? labels} labels`;
+    const extra =
+      r.prefSurfacings !== undefined
+        ? `${fmt(r.prefSurfacings, 2)} / ${fmt(r.standardSurfacings, 2)}`
+        : r.prefLevelShare !== undefined
+          ? `${fmt(r.prefLevelShare, 3)} / ${fmt(r.standardLevelShare, 3)}`
+          : "–";
     lines.push(
-      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${fmt(r.standardReturn, 2)} | ${surf} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} |`,
+      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${shareOfTrue(r)} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} |`,
     );
   }
   writeFileSync(join(resultsDir, "arcade.md"), `${lines.join("\n")}\n`);
@@ -246,8 +282,13 @@ const scratch = mkdtempSync(join(tmpdir(), "backflip-arcade-"));
 for (const game of games) {
   for (const kind of kinds) {
     for (const seed of seeds) {
-      const row = kind === "true" ? trueReward(game, seed) : await oracle(game, seed, scratch);
-      rows = [...rows.filter((r) => !(r.game === game && r.kind === kind && r.seed === seed)), row];
+      if (kind === "keep-pace" && game !== "RoadRace") continue;
+      const row =
+        kind === "true" ? trueReward(game, seed) : await taught(game, kind, seed, scratch);
+      rows = [
+        ...readRows().filter((r) => !(r.game === game && r.kind === kind && r.seed === seed)),
+        row,
+      ];
       writeFileSync(resultsFile, `${JSON.stringify(rows, null, 1)}\n`);
       writeTable();
       console.log(JSON.stringify(row));
