@@ -81,8 +81,8 @@ export class Seaquest implements GridGame {
     "enemy_bullet",
     "enemy_fish",
     "enemy_sub",
-    "oxygen_guage",
-    "diver_guage",
+    "oxygen_gauge",
+    "diver_gauge",
     "diver",
   ] as const;
   readonly actions = ["noop", "left", "up", "right", "down", "fire"] as const;

@@ -44,8 +44,8 @@ test("Seaquest: MinAtar's channels, minimal actions, and start", () => {
     "enemy_bullet",
     "enemy_fish",
     "enemy_sub",
-    "oxygen_guage",
-    "diver_guage",
+    "oxygen_gauge",
+    "diver_gauge",
     "diver",
   ]);
   assert.deepEqual(game.actions, ["noop", "left", "up", "right", "down", "fire"]);
