@@ -18,6 +18,12 @@ export type MetricsRow = {
   rewardValAccuracy: number | null;
   /** Pearson correlation of r̂ with the true reward (as above) over the latest rollout's steps. */
   rewardCorrelation: number | null;
+  /**
+   * The same over clip-length windows of the rollout (each env's steps cut into windows of the
+   * run's clip length, none across an episode's end): the sums a teacher compares. Per step, a
+   * shaped reward that ranks clips well can still read low (Hopper: 0.1–0.3 per step).
+   */
+  rewardClipCorrelation?: number | null;
   policyEntropy: number;
   approxKl: number;
   explainedVariance: number;
@@ -75,6 +81,42 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | nu
   }
   if (va === 0 || vb === 0) return null;
   return cov / Math.sqrt(va * vb);
+}
+
+/**
+ * Pearson correlation of the sums of `a` and `b` over windows of `window` steps of each env of a
+ * time-major [steps × numEnvs] rollout. A window ends early at an episode's end and is dropped
+ * then, as a clip never spans two episodes.
+ */
+export function windowedPearson(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  numEnvs: number,
+  window: number,
+  done: (i: number) => boolean,
+): number | null {
+  const steps = a.length / numEnvs;
+  const sumsA: number[] = [];
+  const sumsB: number[] = [];
+  for (let e = 0; e < numEnvs; e++) {
+    let sa = 0;
+    let sb = 0;
+    let len = 0;
+    for (let t = 0; t < steps; t++) {
+      const i = t * numEnvs + e;
+      sa += a[i];
+      sb += b[i];
+      len += 1;
+      if (done(i) && len < window) {
+        sa = sb = len = 0;
+      } else if (len === window) {
+        sumsA.push(sa);
+        sumsB.push(sb);
+        sa = sb = len = 0;
+      }
+    }
+  }
+  return pearson(sumsA, sumsB);
 }
 
 export function meanStd(values: number[]): { mean: number; std: number } {

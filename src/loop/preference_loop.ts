@@ -35,7 +35,7 @@ import {
 import type { RunTeacher } from "../teachers/store_teachers.ts";
 import { type Checkpoint, writeCheckpoint, writeDurably } from "./checkpoint.ts";
 import { type EvalResult, evaluatePolicy, type Goal, goalOf, scoreSteps } from "./evaluate.ts";
-import { MetricsLog, type MetricsRow, meanStd, pearson } from "./metrics.ts";
+import { MetricsLog, type MetricsRow, meanStd, pearson, windowedPearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
 
 /** What the caller sees of a run in progress (for progress bars and dashboards). */
@@ -445,6 +445,13 @@ export class PreferenceLoop {
       trueReturn: trueReturns.length ? meanStd(trueReturns).mean : null,
       rewardValAccuracy: finite(train?.valAccuracy),
       rewardCorrelation: pearson(predicted, truth),
+      rewardClipCorrelation: windowedPearson(
+        predicted,
+        truth,
+        n,
+        this.config.clipSteps,
+        (i) => rollout.terminated[i] === 1 || rollout.truncated[i] === 1,
+      ),
       policyEntropy: stats.entropy,
       approxKl: stats.approxKl,
       explainedVariance: stats.explainedVariance,

@@ -44,6 +44,7 @@ exposeProbe(probe);
  * @typedef {{
  *   steps: number[], labels: (number | null)[], trueReturn: (number | null)[],
  *   predictedReturn: (number | null)[], acc: (number | null)[], corr: (number | null)[],
+ *   clipCorr: (number | null)[],
  * }} Columns
  */
 
@@ -243,7 +244,8 @@ function makeCharts() {
     series: [
       { label: "steps", value: legendValue(shortNumber) },
       line("val. accuracy", COLORS.accuracy, "y", { spanGaps: true }),
-      line("r̂ vs reward corr.", COLORS.correlation, "y", { spanGaps: true, dash: [5, 4] }),
+      line("r̂ vs reward corr. (steps)", COLORS.correlation, "y", { spanGaps: true, dash: [5, 4] }),
+      line("r̂ vs reward corr. (clips)", COLORS.correlation, "y", { spanGaps: true }),
     ],
     axes: [stepsAxis, { size: 40 }],
   });
@@ -324,10 +326,11 @@ async function pollMetrics() {
     c.predictedReturn.push(finiteOrNull(r.predictedReturn));
     c.acc.push(finiteOrNull(r.rewardValAccuracy));
     c.corr.push(finiteOrNull(r.rewardCorrelation));
+    c.clipCorr.push(finiteOrNull(r.rewardClipCorrelation));
   }
   dash.charts.returns.setData([c.steps, c.trueReturn, c.predictedReturn]);
   dash.charts.labels.setData([c.steps, c.labels]);
-  dash.charts.reward.setData([c.steps, c.acc, c.corr]);
+  dash.charts.reward.setData([c.steps, c.acc, c.corr, c.clipCorr]);
   const hasTrue = c.trueReturn.some((v) => v !== null);
   dash.charts.returns.setSeries(1, { show: hasTrue });
   probe.metricsRows = c.steps.length;
@@ -507,5 +510,13 @@ function timeAgo(ms) {
 
 /** @returns {Columns} */
 function emptyColumns() {
-  return { steps: [], labels: [], trueReturn: [], predictedReturn: [], acc: [], corr: [] };
+  return {
+    steps: [],
+    labels: [],
+    trueReturn: [],
+    predictedReturn: [],
+    acc: [],
+    corr: [],
+    clipCorr: [],
+  };
 }
