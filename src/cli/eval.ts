@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hasEnv, isEnvSourcePath, loadEnvSource, makeEnv } from "../envs/index.ts";
 import { latestModelDir } from "../loop/checkpoint.ts";
-import { evaluatePolicy, goalOf } from "../loop/evaluate.ts";
+import { describeCount, evaluatePolicy, goalOf } from "../loop/evaluate.ts";
 import { readRunConfig } from "../loop/run_config.ts";
 import { PpoAgent } from "../rl/ppo.ts";
 import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
@@ -72,9 +72,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const result = evaluatePolicy(agent, envId, episodes, values.seed, goalOf(config.teacher));
   agent.dispose();
   if (values.json) console.log(JSON.stringify({ run: runDir, ...result }));
-  else
+  else {
     console.log(
       `${result.env}: ${result.measure} ${result.mean.toFixed(1)} ± ${result.std.toFixed(1)} over ${episodes} episodes`,
     );
+    if (result.count) console.log(describeCount(result.count));
+  }
   return 0;
 }

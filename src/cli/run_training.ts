@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildLoop } from "../loop/build_loop.ts";
+import { describeCount } from "../loop/evaluate.ts";
 import type { PreferenceLoop, RunResult } from "../loop/preference_loop.ts";
 import type { RunConfig } from "../loop/run_config.ts";
 import { type ServerProcess, startServerProcess } from "../server/index.ts";
@@ -135,4 +136,5 @@ function report(result: RunResult, runDir: string, json: boolean): void {
       `eval return on ${evalReturn.env} ${evalReturn.mean.toFixed(1)} ± ${evalReturn.std.toFixed(1)} ` +
       `over ${evalReturn.episodes} episodes. Run saved in ${runDir}`,
   );
+  if (evalReturn.count) console.log(describeCount(evalReturn.count));
 }

@@ -1,7 +1,14 @@
 import { type EnvOptions, makeEnv } from "../envs/index.ts";
 import { playEpisodes } from "../rl/episodes.ts";
 import type { PpoAgent } from "../rl/ppo.ts";
-import { type ClipScorer, getGoal } from "../teachers/index.ts";
+import {
+  type ClipScorer,
+  type GoalMeasure,
+  getGoal,
+  goalMeasure,
+  measureEpisodes,
+  type StepSignals,
+} from "../teachers/index.ts";
 import { meanStd } from "./metrics.ts";
 
 export type EvalResult = {
@@ -11,15 +18,24 @@ export type EvalResult = {
   env: string;
   /** What was summed: the env's reward, or a goal teacher's score (`goal:backflip`). */
   measure: string;
+  /** For a goal with a measure (GoalMeasure): what it counts, per episode. */
+  count?: { label: string; mean: number; perEpisode: number[] };
 };
 
-/** A goal teacher's measure, named by its teacher spec (`goal:backflip`). */
-export type Goal = { name: string; scorer: ClipScorer };
+/**
+ * A goal teacher's score, named by its teacher spec (`goal:backflip`), with what the goal counts
+ * per episode when it has a measure (landed backflips).
+ */
+export type Goal = { name: string; scorer: ClipScorer; measure: GoalMeasure | null };
 
 /** The goal a run's teacher judged by, if it was a goal teacher. */
 export function goalOf(teacher: string): Goal | null {
   if (!teacher.startsWith("goal:")) return null;
-  return { name: teacher, scorer: getGoal(teacher.slice("goal:".length)) };
+  return {
+    name: teacher,
+    scorer: getGoal(teacher.slice("goal:".length)),
+    measure: goalMeasure(teacher),
+  };
 }
 
 type Steps = {
@@ -70,6 +86,7 @@ export function evaluatePolicy(
     obs: [],
     actions: [],
     signals: {},
+    steps: [],
   }));
   playEpisodes(
     agent,
@@ -81,6 +98,7 @@ export function evaluatePolicy(
       const record = records[episode];
       record.obs.push(obs);
       record.actions.push(action);
+      record.steps.push(step.info.signals ?? {});
       for (const [k, v] of Object.entries(step.info.signals ?? {})) {
         record.signals[k] ??= [];
         record.signals[k].push(v);
@@ -91,13 +109,23 @@ export function evaluatePolicy(
     const scores = scoreSteps(goal, envId, episodeSteps(r.obs, r.actions, r.signals));
     return scores.reduce((a, b) => a + b, 0);
   });
-  return { ...meanStd(returns), episodes, env: envId, measure: goal.name };
+  const result: EvalResult = { ...meanStd(returns), episodes, env: envId, measure: goal.name };
+  if (goal.measure) {
+    const perEpisode = measureEpisodes(
+      goal.measure,
+      records.map((r) => r.steps),
+    );
+    result.count = { label: goal.measure.label, mean: meanStd(perEpisode).mean, perEpisode };
+  }
+  return result;
 }
 
 type EpisodeRecord = {
   obs: Float32Array[];
   actions: Float32Array[];
   signals: Record<string, number[]>;
+  /** Each step's signals, for the goal's measure. */
+  steps: StepSignals[];
 };
 
 function episodeSteps(
@@ -119,4 +147,10 @@ function episodeSteps(
     actSize: actRows[0].length,
     signals: Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, Float32Array.from(v)])),
   };
+}
+
+/** "landed backflips: 3.2 per episode (3, 4, 3, 2, 4)". */
+export function describeCount(count: NonNullable<EvalResult["count"]>): string {
+  const each = count.perEpisode.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
+  return `${count.label}: ${count.mean.toFixed(1)} per episode (${each.join(", ")})`;
 }

@@ -14,6 +14,11 @@ export type MetricsRow = {
    * env's reward, or for a goal teacher the goal's score.
    */
   trueReturn: number | null;
+  /**
+   * For a goal with a measure (landed backflips), its mean count over the episodes that finished
+   * in the latest rollout (null if none did); RunInfo.goalMeasure names it.
+   */
+  goalCount?: number | null;
   /** Share of held-out labelled pairs the reward ensemble ranks correctly (null before training). */
   rewardValAccuracy: number | null;
   /** Pearson correlation of r̂ with the true reward (as above) over the latest rollout's steps. */

@@ -32,6 +32,7 @@ import {
   type TrainerState,
   type TrainerStatus,
 } from "../store/index.ts";
+import { type EpisodeCounter, goalMeasure } from "../teachers/index.ts";
 import type { RunTeacher } from "../teachers/store_teachers.ts";
 import { type Checkpoint, writeCheckpoint, writeDurably } from "./checkpoint.ts";
 import { type EvalResult, evaluatePolicy, type Goal, goalOf, scoreSteps } from "./evaluate.ts";
@@ -138,6 +139,14 @@ export class PreferenceLoop {
   /** Per-env running sums of the episode in progress: true and predicted reward. */
   private readonly episodeTrue: Float64Array;
   private readonly episodePred: Float64Array;
+  /** Per env, the goal's count over its current episode (goals with a measure only). */
+  private readonly episodeCounters: EpisodeCounter[];
+  /**
+   * Per env, whether its current episode began before the steps the metrics saw (in random-policy
+   * rollouts before RL, or before a resume): its return and count would be partial, so they are
+   * left out.
+   */
+  private readonly episodeUnseenStart: boolean[];
 
   constructor(
     private readonly config: RunConfig,
@@ -164,6 +173,11 @@ export class PreferenceLoop {
     this.metrics = new MetricsLog(join(runDir, "metrics.jsonl"));
     this.episodeTrue = new Float64Array(this.venv.numEnvs);
     this.episodePred = new Float64Array(this.venv.numEnvs);
+    this.episodeUnseenStart = new Array(this.venv.numEnvs).fill(parts.resumeFrom !== null);
+    const measure = this.goal?.measure;
+    this.episodeCounters = measure
+      ? Array.from({ length: this.venv.numEnvs }, () => measure.counter())
+      : [];
     this.started = performance.now();
     const resume = parts.resumeFrom;
     if (resume) {
@@ -266,6 +280,7 @@ export class PreferenceLoop {
     // Clips may appear in several pairs, so one rollout's worth is usually enough.
     while (this.pool.length < Math.min(CLIPS_PER_ROLLOUT, 2 * wanted)) {
       this.addToPool(this.agent.collect(this.venv, { recordFrames: true }));
+      this.episodeUnseenStart.fill(true);
     }
     await this.askFor(wanted - this.asked, "pretrain");
     this.checkpoint();
@@ -421,17 +436,30 @@ export class PreferenceLoop {
     const truth = this.truth(rollout);
     const trueReturns: number[] = [];
     const predictedReturns: number[] = [];
+    const counts: number[] = [];
+    const measure = this.goal?.measure;
+    const signalNames = Object.keys(rollout.signals);
     const n = rollout.numEnvs;
     for (let t = 0; t < rollout.steps; t++) {
       for (let e = 0; e < n; e++) {
         const i = t * n + e;
         this.episodeTrue[e] += truth[i];
         this.episodePred[e] += predicted[i];
+        if (measure) {
+          const signals: Record<string, number> = {};
+          for (const name of signalNames) signals[name] = rollout.signals[name][i];
+          this.episodeCounters[e].step(signals);
+        }
         if (rollout.terminated[i] || rollout.truncated[i]) {
-          trueReturns.push(this.episodeTrue[e]);
-          predictedReturns.push(this.episodePred[e]);
+          if (!this.episodeUnseenStart[e]) {
+            trueReturns.push(this.episodeTrue[e]);
+            predictedReturns.push(this.episodePred[e]);
+            if (measure) counts.push(this.episodeCounters[e].value);
+          }
+          this.episodeUnseenStart[e] = false;
           this.episodeTrue[e] = 0;
           this.episodePred[e] = 0;
+          if (measure) this.episodeCounters[e] = measure.counter();
         }
       }
     }
@@ -443,6 +471,7 @@ export class PreferenceLoop {
       labels: this.pairs.length,
       predictedReturn: predictedReturns.length ? meanStd(predictedReturns).mean : Number.NaN,
       trueReturn: trueReturns.length ? meanStd(trueReturns).mean : null,
+      ...(measure && { goalCount: counts.length ? meanStd(counts).mean : null }),
       rewardValAccuracy: finite(train?.valAccuracy),
       rewardCorrelation: pearson(predicted, truth),
       rewardClipCorrelation: windowedPearson(
@@ -546,7 +575,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** What the labelling page needs to know about a run of `config` (run_meta `run`). */
-export function describeRun(config: Pick<RunConfig, "envId" | "seed" | "rubric">): RunInfo {
+export function describeRun(
+  config: Pick<RunConfig, "envId" | "seed" | "rubric"> & { teacher?: string },
+): RunInfo {
   const env = makeEnv(config.envId);
   env.reset(config.seed);
   const info: RunInfo = {
@@ -558,6 +589,8 @@ export function describeRun(config: Pick<RunConfig, "envId" | "seed" | "rubric">
   };
   // Pixel games name their channels; the page colours cells by channel and shows the legend.
   if (env instanceof GridGameEnv) info.legend = channelLegend(env.game.channels);
+  const measure = config.teacher ? goalMeasure(config.teacher) : null;
+  if (measure) info.goalMeasure = measure.label;
   env.close();
   return info;
 }

@@ -18,6 +18,8 @@ export type RunInfo = {
    * as a legend beside the clips.
    */
   legend?: LegendEntry[];
+  /** For a goal with a measure: what it counts per episode ("landed backflips"), in metrics rows' goalCount. */
+  goalMeasure?: string;
 };
 
 export type LegendEntry = { name: string; color: string };

@@ -71,6 +71,7 @@ test("the dashboard shows the curves, the live agent, recent answers and labelle
       assert.ok(inked > 500, `${id} has drawn curves (${inked} inked pixels)`);
     }
     assert.equal((await page.textContent("#stat-labels"))?.trim(), "300");
+    assert.ok(!(await page.isVisible("#stat-goal-counter")), "no goal count without a goal");
 
     // New rows appended to metrics.jsonl show up without a reload.
     appendFileSync(
@@ -132,6 +133,33 @@ test("a labeller's dashboard has no owner table", async () => {
     await page.goto(`${server.url}/dashboard.html#token=${run.tokens.ada}`);
     await waitFor(async () => (await probe(page)).metricsRows > 0, "the curves");
     assert.ok(!(await page.isVisible("#labellers-panel")));
+    await page.close();
+  } finally {
+    await server.close();
+    await run.cleanup();
+  }
+});
+
+test("a goal run's dashboard shows what the goal counts per episode", async () => {
+  const run = await buildRun({ metricsRows: 4 });
+  const server = await startServer(run);
+  try {
+    const info = await run.store.getMeta<Record<string, unknown>>("run");
+    await run.store.setMeta("run", { ...info, goalMeasure: "landed backflips" });
+    const row = JSON.parse(metricsLines(5).split("\n")[4]);
+    appendFileSync(
+      join(run.runDir, "metrics.jsonl"),
+      `${JSON.stringify({ ...row, goalCount: 2.4 })}\n`,
+    );
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/dashboard.html#token=${run.ownerToken}`);
+    await waitFor(async () => (await probe(page)).metricsRows === 5, "the metrics rows");
+    await waitFor(async () => page.isVisible("#stat-goal-counter"), "the goal count");
+    assert.equal((await page.textContent("#stat-goal"))?.trim(), "2.4");
+    assert.equal(
+      (await page.textContent("#stat-goal-label"))?.trim(),
+      "landed backflips / episode",
+    );
     await page.close();
   } finally {
     await server.close();

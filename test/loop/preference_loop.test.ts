@@ -9,6 +9,7 @@ import { writeConfig } from "../../src/loop/preference_loop.ts";
 import type { RunConfig } from "../../src/loop/run_config.ts";
 import { PpoAgent } from "../../src/rl/ppo.ts";
 import { PreferenceStore } from "../../src/store/index.ts";
+import { registerGoal, registerGoalMeasure } from "../../src/teachers/index.ts";
 import { config } from "./helpers.ts";
 
 async function runLoop(c: RunConfig) {
@@ -70,4 +71,36 @@ test("the same seed and config give the same run", async () => {
     b.pairs.map((p) => [p.left.envStep, p.right.envStep, p.answer]),
   );
   assert.equal(a.result.evalReturn.mean, b.result.evalReturn.mean);
+});
+
+test("a goal with a measure has it counted per episode in the metrics rows and the evaluation", async () => {
+  registerGoal("test-upright", (clip) =>
+    Float32Array.from({ length: clip.rewards.length }, (_, t) => clip.obs[t * clip.obsSize]),
+  );
+  let counted = 0;
+  registerGoalMeasure("test-upright", {
+    label: "steps counted",
+    counter: () => {
+      let n = 0;
+      return {
+        step: () => {
+          n += 1;
+          counted += 1;
+        },
+        get value() {
+          return n;
+        },
+      };
+    },
+  });
+  const { result, rows } = await runLoop(
+    config({ teacher: "goal:test-upright", labels: 20, steps: 8192 }),
+  );
+  const counts = rows.map((r) => r.goalCount).filter((v) => v !== null && v !== undefined);
+  assert.ok(counts.length > 0, "some rollout finished an episode");
+  // Every Pendulum episode is 200 steps, so each finished episode counted 200.
+  for (const c of counts) assert.equal(c, 200);
+  assert.ok(counted >= 4096, `the counters saw every step (${counted})`);
+  assert.deepEqual(result.evalReturn.count?.perEpisode, [200, 200]);
+  assert.equal(result.evalReturn.count?.label, "steps counted");
 });

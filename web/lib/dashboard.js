@@ -347,6 +347,14 @@ async function pollMetrics() {
   $("stat-return").textContent = lastTrue == null ? "–" : formatNumber(lastTrue);
   const lastAcc = [...c.acc].reverse().find((v) => v !== null);
   $("stat-acc").textContent = lastAcc == null ? "–" : `${Math.round(lastAcc * 100)}%`;
+  // A goal's own count (landed backflips per episode), from the latest rollout that finished one.
+  const label = dash.session.run?.goalMeasure;
+  const lastCount = [...rows].reverse().find((r) => r.goalCount != null)?.goalCount;
+  $("stat-goal-counter").hidden = !label;
+  if (label) {
+    $("stat-goal-label").textContent = `${label} / episode`;
+    $("stat-goal").textContent = lastCount == null ? "–" : lastCount.toFixed(1);
+  }
 }
 
 // ---- the live policy --------------------------------------------------------------------------

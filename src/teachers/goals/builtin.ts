@@ -1,9 +1,12 @@
 /** The goals Backflip ships with; importing this module registers them. */
-import { backflipScore } from "./backflip.ts";
+import { backflipScore, landedBackflips } from "./backflip.ts";
 import { registerGoal } from "./index.ts";
 import { keepPaceScore } from "./keep_pace.ts";
-import { oneLegScore } from "./one_leg.ts";
+import { registerGoalMeasure } from "./measures.ts";
+import { metresOnOneLeg, oneLegScore } from "./one_leg.ts";
 
 registerGoal("backflip", backflipScore);
+registerGoalMeasure("backflip", landedBackflips);
 registerGoal("one-leg", (clip) => oneLegScore(clip));
+registerGoalMeasure("one-leg", metresOnOneLeg);
 registerGoal("keep-pace", (clip) => keepPaceScore(clip));

@@ -42,3 +42,4 @@ export {
   isGoalModuleSpec,
   loadGoalModule,
 } from "./goal_module.ts";
+export * from "./measures.ts";

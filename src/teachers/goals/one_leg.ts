@@ -10,6 +10,12 @@
  * Needs the clip's signals from HalfCheetah-v5 or HalfCheetah-pref-v5.
  */
 import type { Clip } from "../../core/types.ts";
+import {
+  type EpisodeCounter,
+  type GoalMeasure,
+  requireSignal,
+  type StepSignals,
+} from "./measures.ts";
 
 export type OneLegOptions = {
   /** Score of a step whose front foot touches the floor (default −1). */
@@ -33,3 +39,30 @@ export function oneLegScore(clip: Clip, options: OneLegOptions = {}): Float32Arr
   for (let t = 0; t < steps; t++) out[t] = front[t] > 0.5 ? touchPenalty : velocity[t];
   return out;
 }
+
+/** HalfCheetah-v5's step: frame skip 5 at 10 ms. */
+const HALF_CHEETAH_DT = 0.05;
+
+/**
+ * Metres run forward on one leg: the forward distance covered on steps whose front foot is off
+ * the ground (from `x_velocity` and `contact.ffoot`). Steps backwards or with the front foot
+ * down add nothing.
+ */
+export class OneLegDistance implements EpisodeCounter {
+  private metres = 0;
+
+  step(signals: StepSignals): void {
+    const velocity = requireSignal(signals, "x_velocity", "metres on one leg");
+    const front = requireSignal(signals, "contact.ffoot", "metres on one leg");
+    if (front <= 0.5 && velocity > 0) this.metres += velocity * HALF_CHEETAH_DT;
+  }
+
+  get value(): number {
+    return this.metres;
+  }
+}
+
+export const metresOnOneLeg: GoalMeasure = {
+  label: "metres on one leg",
+  counter: () => new OneLegDistance(),
+};
