@@ -102,11 +102,11 @@ Usage:
     },
     selection: {
       kind: "choice",
-      choices: ["disagreement", "random"],
+      choices: ["disagreement", "random", "entropy", "kcenter"],
       default: "disagreement",
       field: "selection",
       group: "teacher",
-      help: "how the pairs to ask about are chosen: where the reward models disagree most, or at random",
+      help: "how the pairs to ask about are chosen: where the reward models disagree most, at random, where the mean prediction is closest to a coin flip (entropy), or disagreement with k-center diversity (kcenter)",
     },
     "clip-steps": {
       kind: "int",

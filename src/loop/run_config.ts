@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { PpoConfig } from "../rl/ppo.ts";
 import type { NoiseOptions } from "../teachers/noisy.ts";
 
-export type Selection = "disagreement" | "random";
+export type Selection = "disagreement" | "random" | "entropy" | "kcenter";
 /** Human teachers: `wait` pauses RL when the answers fall behind the label schedule; `free` never waits. */
 export type Pace = "wait" | "free";
 
@@ -84,7 +84,7 @@ export const runConfigSchema = z
     /** Environment steps of the whole run (the random-policy pretraining rollouts included). */
     steps: count(),
     seed: z.int().min(0),
-    selection: z.enum(["disagreement", "random"]),
+    selection: z.enum(["disagreement", "random", "entropy", "kcenter"]),
     /** Steps per clip (the paper: 1.5 s of simulated time for MuJoCo, 25 steps for arcade). */
     clipSteps: z.int().min(2),
     /** MuJoCo tasks that can fall: a fallen robot starts afresh within the episode (`EnvOptions`). */

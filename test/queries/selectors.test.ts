@@ -3,7 +3,10 @@ import { test } from "node:test";
 import { Rng } from "../../src/core/rng.ts";
 import type { Clip } from "../../src/core/types.ts";
 import {
+  binaryEntropy,
   DisagreementSelector,
+  EntropySelector,
+  KCenterSelector,
   makeSelector,
   RandomSelector,
   samplePairs,
@@ -119,4 +122,47 @@ test("selectors are made by name, and an unknown name says what exists", () => {
     /unknown query selector 'disagrement'; choose one of: random, disagreement/,
   );
   assert.throws(() => makeSelector("disagreement"), /needs the reward ensemble/);
+});
+
+test("entropy selection asks about the pairs whose mean prediction is closest to a coin flip", () => {
+  const { clips, fake } = pool();
+  const queries = new EntropySelector(fake).select(clips, 5, new Rng(5));
+  assert.equal(queries.length, 5);
+  // Every chosen pair is at least as uncertain as any candidate left out: check against a
+  // fresh sample of the same size.
+  const entropyOf = (q: { left: Clip; right: Clip }) => {
+    const p = fake.preferenceProbabilities([q]).map((m) => m[0]);
+    return binaryEntropy(p.reduce((a, b) => a + b, 0) / p.length);
+  };
+  const chosen = queries.map(entropyOf);
+  const others = samplePairs(clips, 50, new Rng(5)).map(entropyOf);
+  const median = [...others].sort((a, b) => a - b)[25];
+  for (const e of chosen) assert.ok(e >= median, `chosen entropy ${e} vs median ${median}`);
+  assert.ok(Math.abs(binaryEntropy(0.5) - Math.log(2)) < 1e-12);
+  assert.equal(binaryEntropy(1), 0);
+});
+
+test("k-center selection spreads its batch over different situations", () => {
+  // Two groups of clips: 20 near-identical clips at obs ≈ 0, which the members disagree about
+  // wildly, and 20 spread out at obs ≈ 5 ± 3, which they nearly agree on. Disagreement alone
+  // fills its batch with near-copies from the first group; k-center takes at most one.
+  const rng = new Rng(9);
+  const clips: Clip[] = [];
+  const returns = new Map<string, number[]>();
+  for (let i = 0; i < 40; i++) {
+    const c = clip(`k${i}`);
+    c.obs.fill(i < 20 ? 0.001 * i : 5 + 3 * rng.normal());
+    clips.push(c);
+    const spread = i < 20 ? 5 : 0.3;
+    returns.set(c.id, [spread * rng.normal(), spread * rng.normal(), spread * rng.normal()]);
+  }
+  const fake = new FakeEnsemble(returns);
+  const queries = new KCenterSelector(fake).select(clips, 6, new Rng(2));
+  assert.equal(queries.length, 6);
+  const near = queries.filter(
+    (q) => Number(q.left.id.slice(1)) < 20 && Number(q.right.id.slice(1)) < 20,
+  );
+  assert.ok(near.length <= 1, `${near.length} of 6 pairs are both from the near-identical group`);
+  assert.equal(makeSelector("kcenter", fake).name, "kcenter");
+  assert.equal(makeSelector("entropy", fake).name, "entropy");
 });
