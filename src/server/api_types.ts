@@ -84,7 +84,15 @@ export type LiveView = { live: LiveClip | null };
 
 /** GET /api/labellers (owner only). */
 export type LabellersView = {
-  labellers: { name: string; answers: number; lastAnswerAt: number | null }[];
+  labellers: {
+    name: string;
+    /** The owner, a labeller added with `backflip labellers add`, a synthetic teacher, an import. */
+    kind: "owner" | "person" | "teacher" | "import";
+    /** A labeller whose token was revoked (`backflip labellers remove`); their answers stay. */
+    removed: boolean;
+    answers: number;
+    lastAnswerAt: number | null;
+  }[];
   repeats: RepeatAgreement;
 };
 

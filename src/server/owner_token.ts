@@ -16,6 +16,18 @@ export function ownerTokenFor(runDir: string): string {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
+  return writeOwnerToken(path);
+}
+
+/**
+ * Replaces the run owner's token with a fresh one and returns it. The caller also updates the
+ * store's `ownerTokenHash`, which servers read on every request, so the old link dies at once.
+ */
+export function rotateOwnerToken(runDir: string): string {
+  return writeOwnerToken(join(runDir, FILE));
+}
+
+function writeOwnerToken(path: string): string {
   const token = randomBytes(32).toString("base64url");
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   return token;

@@ -4,8 +4,11 @@
  * `run_meta`, `metrics.jsonl`) and writes answers, each acknowledged only once committed.
  *
  * Every request is checked in order: route (404), method (405), token (401), owner (403), body or
- * parameters (413, 415, 400), then the store's own rules (404, 409). Client input never causes a
- * 5xx; an unexpected error is a 500 with a generic message, and is logged.
+ * parameters (413, 415, 400), then the store's own rules (404, 409, 429). Client input never
+ * causes a 5xx; an unexpected error is a 500 with a generic message, and is logged.
+ *
+ * Nothing lives only in this process: tokens, leases and answers are looked up in the store on
+ * every request, so a revoked token is refused at once, and several servers may share a store.
  */
 import { timingSafeEqual } from "node:crypto";
 import {
@@ -19,12 +22,17 @@ import type { z } from "zod";
 import type { Clip } from "../core/types.ts";
 import {
   hashToken,
+  type Labeller,
+  type LabellerActivity,
+  type LabellerRef,
   type Lease,
   META,
+  OWNER_NAME,
   type PreferenceStore,
   StoreError,
   type TrainerControl,
 } from "../store/index.ts";
+import type { LabellersView } from "./api_types.ts";
 import { HttpError, readJsonBody, securityHeaders, sendError, sendJson, truncate } from "./http.ts";
 import { MetricsTail } from "./metrics_tail.ts";
 import {
@@ -52,6 +60,11 @@ export type ServerOptions = {
   leaseMs?: number;
   /** Largest request body accepted; larger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * Unanswered leases one labeller may hold (default 2: the query on screen and the one the page
+   * prefetches). One more is allowed through `/api/queries/lease`, so that an undo always works.
+   */
+  maxLeasesPerLabeller?: number;
   /** The web page's folder (default: the repository's `web/`). */
   webRoot?: string;
   /** Where unexpected errors are reported (default: stderr). */
@@ -69,13 +82,13 @@ import type { RunInfo } from "../store/run_meta.ts";
 
 export type { RunInfo };
 
-export const OWNER = "owner";
+export const OWNER = OWNER_NAME;
 /** How long a labeller with nothing to answer should wait before asking again. */
 export const RETRY_AFTER_MS = 2000;
 const METRICS_PAGE = 5000;
 const MAX_TOKEN_CHARS = 512;
 
-type Identity = { labeller: string; isOwner: boolean };
+type Identity = { labeller: string; ref: LabellerRef; isOwner: boolean };
 
 type Context = {
   req: IncomingMessage;
@@ -98,6 +111,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     port = 0,
     leaseMs = 120_000,
     maxBodyBytes = 16_384,
+    maxLeasesPerLabeller = 2,
     webRoot = WEB_ROOT,
     log = (m: string) => console.error(m),
   } = options;
@@ -158,7 +172,9 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
           if (progress?.labellingEnded) {
             return { waiting: true, retryAfterMs: RETRY_AFTER_MS, reason: "labelling_ended" };
           }
-          const lease = await store.leaseNextQuery(who.labeller, leaseMs);
+          const lease = await store.leaseNextQuery(who.ref, leaseMs, undefined, {
+            maxLive: maxLeasesPerLabeller,
+          });
           if (lease) return leaseView(lease);
           return {
             waiting: true,
@@ -172,7 +188,9 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       POST: {
         handle: async ({ who, body }) => {
           const { queryId } = await body(leaseBody);
-          const lease = await store.leaseQuery(queryId, who.labeller, leaseMs);
+          const lease = await store.leaseQuery(queryId, who.ref, leaseMs, undefined, {
+            maxLive: maxLeasesPerLabeller + 1,
+          });
           if (!lease) {
             throw new HttpError(
               409,
@@ -188,7 +206,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       POST: {
         handle: async ({ who, body }) => {
           const input = await body(answerBody);
-          const result = await store.submitLeased({ ...input, labeller: who.labeller });
+          const result = await store.submitLeased({ ...input, labeller: who.ref });
           return { stored: result.stored, answerId: result.answer.id };
         },
       },
@@ -197,7 +215,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       POST: {
         handle: async ({ who, body }) => {
           await body(emptyBody);
-          const undone = await store.undoLastAnswer(who.labeller);
+          const undone = await store.undoLastAnswer(who.ref);
           if (!undone) throw new HttpError(404, "nothing_to_undo", "you have no answer to undo");
           return { undone: { answerId: undone.id, queryId: undone.queryId } };
         },
@@ -208,7 +226,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
         handle: async ({ who, search }) => {
           const { limit = 20 } = parse(recentParams, searchParams(search), "query");
           // Labellers see their own answers only, so as not to be swayed by others'.
-          const rows = await store.recentAnswers(limit, who.isOwner ? undefined : who.labeller);
+          const rows = await store.recentAnswers(limit, who.isOwner ? undefined : who.ref);
           return {
             answers: rows.map((a) => ({
               answerId: a.id,
@@ -228,7 +246,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
         handle: async ({ who }) => {
           const midnight = new Date();
           midnight.setHours(0, 0, 0, 0);
-          const counts = await store.labellerAnswerCounts(who.labeller, midnight.getTime());
+          const counts = await store.labellerAnswerCounts(who.ref, midnight.getTime());
           const schedule = await store.getMeta<{ wanted?: unknown }>("schedule");
           const agreement =
             await store.getMeta<Record<string, { agree?: unknown; total?: unknown }>>(
@@ -297,17 +315,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
             store.labellerActivity(),
             store.repeatAgreement(),
           ]);
-          const byName = new Map(activity.map((a) => [a.labeller, a]));
-          const names = [OWNER, ...registered.map((l) => l.name)];
-          for (const a of activity) if (!names.includes(a.labeller)) names.push(a.labeller);
-          return {
-            labellers: names.map((name) => ({
-              name,
-              answers: byName.get(name)?.answers ?? 0,
-              lastAnswerAt: byName.get(name)?.lastAnswerAt ?? null,
-            })),
-            repeats,
-          };
+          return { labellers: labellerTable(registered, activity), repeats };
         },
       },
     },
@@ -321,21 +329,26 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     if (!token || token.length > MAX_TOKEN_CHARS) {
       throw new HttpError(401, "bad_token", "the Authorization header must be 'Bearer <token>'");
     }
+    // Read from the store on every request: a rotated or revoked token fails at once.
     const ownerHash = await store.getMeta<string>("ownerTokenHash");
     if (typeof ownerHash === "string" && /^[0-9a-f]{64}$/.test(ownerHash)) {
       const given = Buffer.from(hashToken(token), "hex");
       if (timingSafeEqual(given, Buffer.from(ownerHash, "hex")))
-        return { labeller: OWNER, isOwner: true };
+        return { labeller: OWNER, ref: { kind: "owner" }, isOwner: true };
     }
     const labeller = await store.authenticate(token);
-    if (!labeller || labeller.name === OWNER) {
+    if (!labeller) {
       throw new HttpError(
         401,
         "unknown_token",
-        "this token is not valid for this run; ask the run's owner for one",
+        "this token is not valid for this run (or was revoked); ask the run's owner for one",
       );
     }
-    return { labeller: labeller.name, isOwner: false };
+    return {
+      labeller: labeller.name,
+      ref: { kind: "person", id: labeller.id, name: labeller.name },
+      isOwner: false,
+    };
   };
 
   const findRoute = (
@@ -468,11 +481,44 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   };
 }
 
+/**
+ * The owner's table of who answered: the owner, every registered labeller (removed ones too, as
+ * their answers stay), then synthetic teachers and imports. People are matched by id, so a
+ * labeller who shares a teacher's name is a separate row.
+ */
+function labellerTable(
+  registered: Labeller[],
+  activity: LabellerActivity[],
+): LabellersView["labellers"] {
+  const counts = (kind: string, match: (a: LabellerActivity) => boolean) => {
+    const a = activity.find((x) => x.kind === kind && match(x));
+    return { answers: a?.answers ?? 0, lastAnswerAt: a?.lastAnswerAt ?? null };
+  };
+  return [
+    { name: OWNER, kind: "owner" as const, removed: false, ...counts("owner", () => true) },
+    ...registered.map((l) => ({
+      name: l.name,
+      kind: "person" as const,
+      removed: l.removedAt !== null,
+      ...counts("person", (a) => a.labellerId === l.id),
+    })),
+    ...activity.flatMap((a) =>
+      a.kind === "teacher" || a.kind === "import"
+        ? [{ name: a.labeller, kind: a.kind, removed: false, ...counts(a.kind, (x) => x === a) }]
+        : [],
+    ),
+  ];
+}
+
 /** The refusal an error stands for, or null for an unexpected error. */
 function asHttpError(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
-  if (error instanceof StoreError)
-    return new HttpError(error.httpStatus, error.code, error.message);
+  if (error instanceof StoreError) {
+    // lease_limit: a place frees up as soon as the labeller answers, so ask again soon.
+    const headers: Record<string, string> =
+      error.httpStatus === 429 ? { "Retry-After": String(RETRY_AFTER_MS / 1000) } : {};
+    return new HttpError(error.httpStatus, error.code, error.message, headers);
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
     return new HttpError(503, "busy", "the store is busy; try again in a moment", {

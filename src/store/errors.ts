@@ -89,3 +89,20 @@ export class LabellerExistsError extends StoreError {
     super("labeller_exists", 409, `a labeller named '${labellerName}' already exists`);
   }
 }
+
+export class UnknownLabellerError extends StoreError {
+  constructor(readonly labellerName: string) {
+    super("unknown_labeller", 404, `no labeller named '${labellerName}'`);
+  }
+}
+
+/** A labeller holds as many current leases as allowed: answer one, or wait for one to expire. */
+export class LeaseLimitError extends StoreError {
+  constructor(readonly maxLive: number) {
+    super(
+      "lease_limit",
+      429,
+      `you already hold ${maxLive} unanswered ${maxLive === 1 ? "query" : "queries"}, the most one labeller may; answer one first (or wait until it expires)`,
+    );
+  }
+}

@@ -1,5 +1,6 @@
 export * from "./clip_codec.ts";
 export * from "./errors.ts";
+export * from "./labeller_ref.ts";
 export * from "./migrations.ts";
 export * from "./preference_file.ts";
 export * from "./preference_store.ts";

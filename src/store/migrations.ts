@@ -126,7 +126,89 @@ export const MIGRATIONS: StoreMigration[] = [
         .execute();
     },
   },
+  {
+    // Answers and leases keyed by who gave them, not by bare name: a person by their labeller
+    // id, the owner, a synthetic teacher or an import by kind and name. A labeller named
+    // 'oracle' can then never undo, count or block on the oracle's answers. Labellers can be
+    // removed (their token dies, their row and answers stay), so token_hash becomes nullable.
+    name: "0004_labeller_identity",
+    async up(db, flavor) {
+      await inOneTransaction(db, async (trx) => {
+        if (flavor === "postgres") {
+          await trx.schema
+            .alterTable("labellers")
+            .alterColumn("token_hash", (c) => c.dropNotNull())
+            .execute();
+          await trx.schema.alterTable("labellers").addColumn("removed_at", "bigint").execute();
+        } else {
+          // SQLite cannot drop NOT NULL in place: copy into a new table. Nothing references
+          // labellers yet, so dropping the old one breaks no foreign key.
+          await trx.schema
+            .createTable("labellers_new")
+            .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+            .addColumn("name", "text", (c) => c.notNull().unique())
+            .addColumn("token_hash", "text", (c) => c.unique())
+            .addColumn("created_at", "bigint", (c) => c.notNull())
+            .addColumn("removed_at", "bigint")
+            .execute();
+          await sql`insert into labellers_new (id, name, token_hash, created_at)
+            select id, name, token_hash, created_at from labellers`.execute(trx);
+          await trx.schema.dropTable("labellers").execute();
+          await trx.schema.alterTable("labellers_new").renameTo("labellers").execute();
+        }
+        for (const table of ["answers", "leases"]) {
+          await trx.schema
+            .alterTable(table)
+            .addColumn("labeller_kind", "text", (c) =>
+              c
+                .notNull()
+                .defaultTo("teacher")
+                .check(sql`labeller_kind in ('person', 'owner', 'teacher', 'import')`),
+            )
+            .execute();
+          await trx.schema
+            .alterTable(table)
+            .addColumn("labeller_id", "integer", (c) => c.references("labellers.id"))
+            .execute();
+        }
+        // Only the server took leases, for the owner or a registered labeller.
+        await sql`update leases set labeller_kind = 'owner' where labeller = 'owner'`.execute(trx);
+        await sql`update leases
+          set labeller_kind = 'person',
+              labeller_id = (select p.id from labellers p where p.name = leases.labeller)
+          where labeller <> 'owner'
+            and exists (select 1 from labellers p where p.name = leases.labeller)`.execute(trx);
+        // An answer given on a lease is its holder's; one recorded directly is a synthetic
+        // teacher's (the default), or an import's, whose request ids start 'import:'.
+        await sql`update answers set labeller_kind = 'import'
+          where request_id like 'import:%'`.execute(trx);
+        await sql`update answers
+          set labeller_kind = (select l.labeller_kind from leases l where l.answer_id = answers.id),
+              labeller_id = (select l.labeller_id from leases l where l.answer_id = answers.id)
+          where exists (select 1 from leases l where l.answer_id = answers.id)`.execute(trx);
+        await trx.schema
+          .createIndex("answers_labeller_ref")
+          .on("answers")
+          .columns(["labeller_kind", "labeller_id", "labeller", "id"])
+          .execute();
+        await trx.schema
+          .createIndex("leases_labeller_ref")
+          .on("leases")
+          .columns(["labeller_kind", "labeller_id", "labeller", "expires_at"])
+          .execute();
+      });
+    },
+  },
 ];
+
+/** Runs `fn` in a transaction, or in the one `db` already is (Postgres migrations run in one). */
+async function inOneTransaction(
+  db: Kysely<unknown>,
+  fn: (trx: Kysely<unknown>) => Promise<void>,
+): Promise<void> {
+  if (db.isTransaction) await fn(db);
+  else await db.transaction().execute(fn);
+}
 
 /** Applies the migrations `db` lacks. Returns the names applied now, in order. */
 export async function migrate<DB>(

@@ -16,13 +16,34 @@ import {
   InvalidAnswerError,
   LabellerExistsError,
   LeaseExpiredError,
+  LeaseLimitError,
   LeaseUsedError,
   RequestIdConflictError,
+  UnknownLabellerError,
   UnknownLeaseError,
   UnknownQueryError,
 } from "./errors.ts";
+import {
+  isRef,
+  type LabellerArg,
+  type LabellerKind,
+  type LabellerRef,
+  OWNER_NAME,
+  refColumns,
+  refName,
+  rowRef,
+  sameRef,
+  toRef,
+} from "./labeller_ref.ts";
 import { MIGRATIONS, migrate, type SqlFlavor, type StoreMigration } from "./migrations.ts";
-import type { AnswersTable, ClipsTable, QueriesTable, QueryPhase, StoreSchema } from "./schema.ts";
+import type {
+  AnswersTable,
+  ClipsTable,
+  LabellersTable,
+  QueriesTable,
+  QueryPhase,
+  StoreSchema,
+} from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
 
 export type { QueryPhase } from "./schema.ts";
@@ -58,12 +79,25 @@ export type QueryRecord = {
   createdAt: number;
 };
 
-export type Labeller = { id: number; name: string; createdAt: number };
+/** A person registered with `backflip labellers add`. `removedAt` is set once removed. */
+export type Labeller = { id: number; name: string; createdAt: number; removedAt: number | null };
 
 /** Live answers of one labeller: all of them, and those given at or after a time. */
 export type LabellerAnswerCounts = { total: number; since: number };
 
-export type LabellerActivity = { labeller: string; answers: number; lastAnswerAt: number | null };
+/** Live answers of one answerer (a person, the owner, a teacher or an import). */
+export type LabellerActivity = {
+  /** The name the answers are shown under. */
+  labeller: string;
+  kind: LabellerKind;
+  /** The person's labeller id; null for the other kinds. */
+  labellerId: number | null;
+  answers: number;
+  lastAnswerAt: number | null;
+};
+
+/** How many leases one labeller may hold at once (`leaseNextQuery`, `leaseQuery`). */
+export type LeaseLimit = { maxLive?: number };
 
 /** A recent answer with the clips of its query, newest first in `recentAnswers`. */
 export type RecentAnswer = StoredAnswer & { leftClipId: string; rightClipId: string };
@@ -85,7 +119,8 @@ export type Lease = {
 export type RecordAnswerInput = {
   queryId: string;
   answer: Answer;
-  labeller: string;
+  /** Who answers; a bare name is a synthetic teacher's. */
+  labeller: LabellerArg;
   /** Milliseconds since the epoch. */
   time: number;
   /** Client-chosen id, the same on every retry of one submit. */
@@ -228,13 +263,14 @@ export class PreferenceStore {
    */
   async recordAnswer(input: RecordAnswerInput): Promise<RecordResult> {
     assertAnswer(input.answer);
+    const labeller = toRef(input.labeller);
     return this.db.transaction().execute(async (trx) => {
       const previous = await findByRequestId(trx, input.requestId);
       if (previous) {
-        if (previous.queryId !== input.queryId || previous.labeller !== input.labeller) {
+        if (previous.answer.queryId !== input.queryId || !sameRef(previous.by, labeller)) {
           throw new RequestIdConflictError(input.requestId);
         }
-        return { stored: false, answer: previous };
+        return { stored: false, answer: previous.answer };
       }
       const query = await trx
         .selectFrom("queries")
@@ -242,7 +278,7 @@ export class PreferenceStore {
         .where("id", "=", input.queryId)
         .executeTakeFirst();
       if (!query) throw new UnknownQueryError(input.queryId);
-      const answer = await insertAnswer(trx, input);
+      const answer = await insertAnswer(trx, { ...input, labeller });
       return { stored: true, answer };
     });
   }
@@ -264,8 +300,8 @@ export class PreferenceStore {
 
   /**
    * Adds answered comparisons made elsewhere, all in one transaction: each query with its clips
-   * (a clip id already stored is left as it is) and its answer, under its original labeller and
-   * time. A query already stored over the same two clips, in the same order, is reused. An
+   * (a clip id already stored is left as it is) and its answer, under its original labeller's
+   * name (kind `import`) and time. A query already stored over the same two clips, in the same order, is reused. An
    * answer whose requestId is stored, or whose labeller already has a live answer to the query,
    * is skipped, so importing the same comparisons twice adds nothing.
    */
@@ -294,7 +330,11 @@ export class PreferenceStore {
           .where("undone_at", "is", null)
           .executeTakeFirst();
         if (seen || mine) continue;
-        await insertAnswer(trx, { ...item, queryId });
+        await insertAnswer(trx, {
+          ...item,
+          queryId,
+          labeller: { kind: "import", name: item.labeller },
+        });
         added++;
       }
       return { added, skipped: items.length - added };
@@ -410,14 +450,16 @@ export class PreferenceStore {
   /**
    * Withdraws `labeller`'s most recent live answer; its query goes back to the pool. The row is
    * kept (marked undone), so a late retry of the same submit is still recognised. Returns the
-   * withdrawn answer, or null when the labeller has none.
+   * withdrawn answer, or null when the labeller has none. Only `labeller`'s own answers count:
+   * a person is matched by id, never by name.
    */
-  async undoLastAnswer(labeller: string, now = this.now()): Promise<StoredAnswer | null> {
+  async undoLastAnswer(labeller: LabellerArg, now = this.now()): Promise<StoredAnswer | null> {
+    const who = toRef(labeller);
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom("answers")
         .selectAll()
-        .where("labeller", "=", labeller)
+        .where(isRef("answers", who))
         .where("undone_at", "is", null)
         .orderBy("id", "desc")
         .limit(1)
@@ -438,7 +480,8 @@ export class PreferenceStore {
   /** Registers a labeller and returns their token. The token is shown once: only its hash is kept. */
   async addLabeller(name: string): Promise<{ labeller: Labeller; token: string }> {
     if (name.trim() === "") throw new Error("a labeller needs a non-empty name");
-    const token = randomBytes(32).toString("base64url");
+    if (name === OWNER_NAME) throw new Error(`'${OWNER_NAME}' is the run owner's name`);
+    const token = newToken();
     const createdAt = this.now();
     const id = await this.db.transaction().execute(async (trx) => {
       const taken = await trx
@@ -449,28 +492,71 @@ export class PreferenceStore {
       if (taken) throw new LabellerExistsError(name);
       const row = await trx
         .insertInto("labellers")
-        .values({ name, token_hash: hashToken(token), created_at: createdAt })
+        .values({ name, token_hash: hashToken(token), created_at: createdAt, removed_at: null })
         .returning("id")
         .executeTakeFirstOrThrow();
       return Number(row.id);
     });
-    return { labeller: { id, name, createdAt }, token };
+    return { labeller: { id, name, createdAt, removedAt: null }, token };
   }
 
-  /** The labeller holding `token`, or null. */
+  /**
+   * Revokes `name`'s token: from the next request on, it is refused everywhere, whichever server
+   * receives it (tokens are looked up here on every request). Their answers stay, attributed to
+   * them; their unanswered leases end now, so those queries go back to the pool. Throws
+   * UnknownLabellerError for a name never registered.
+   */
+  async removeLabeller(name: string, now = this.now()): Promise<Labeller> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await findLabellerRow(trx, name);
+      await trx
+        .updateTable("labellers")
+        .set({ token_hash: null, removed_at: row.removed_at ?? now })
+        .where("id", "=", row.id)
+        .execute();
+      await endLeases(trx, { kind: "person", id: Number(row.id), name }, now);
+      return rowToLabeller({ ...row, removed_at: row.removed_at ?? now });
+    });
+  }
+
+  /**
+   * Gives `name` a new token (returned, to be shown once) and revokes the old one at once. A
+   * removed labeller comes back with their answers. Their unanswered leases end now: the page
+   * opened with the old token can no longer answer on them.
+   */
+  async rotateLabellerToken(
+    name: string,
+    now = this.now(),
+  ): Promise<{ labeller: Labeller; token: string }> {
+    const token = newToken();
+    return this.db.transaction().execute(async (trx) => {
+      const row = await findLabellerRow(trx, name);
+      await trx
+        .updateTable("labellers")
+        .set({ token_hash: hashToken(token), removed_at: null })
+        .where("id", "=", row.id)
+        .execute();
+      await endLeases(trx, { kind: "person", id: Number(row.id), name }, now);
+      return { labeller: rowToLabeller({ ...row, removed_at: null }), token };
+    });
+  }
+
+  /** The labeller holding `token`, or null (also for a removed labeller's old token). */
   async authenticate(token: string): Promise<Labeller | null> {
     if (typeof token !== "string" || token === "") return null;
     const row = await this.db
       .selectFrom("labellers")
       .selectAll()
       .where("token_hash", "=", hashToken(token))
+      .where("removed_at", "is", null)
       .executeTakeFirst();
-    return row ? { id: Number(row.id), name: row.name, createdAt: Number(row.created_at) } : null;
+    return row ? rowToLabeller(row) : null;
   }
 
+  /** Every labeller ever registered, removed ones included, in the order they were added. */
   async listLabellers(): Promise<Labeller[]> {
     const rows = await this.db.selectFrom("labellers").selectAll().orderBy("id").execute();
-    return rows.map((r) => ({ id: Number(r.id), name: r.name, createdAt: Number(r.created_at) }));
+    return rows.map(rowToLabeller);
   }
 
   // ---- leases --------------------------------------------------------------------------------
@@ -479,10 +565,18 @@ export class PreferenceStore {
    * Hands `labeller` the oldest query that has no live answer and no current lease (one whose
    * lease expired counts as free), leased until now + ttlMs. Null when there is none. A query and
    * its deliberate repeats (`repeat_of`) go to different labellers: a labeller who answered, or
-   * holds a lease on, one of them is not handed another.
+   * holds a lease on, one of them is not handed another. With `maxLive`, a labeller who already
+   * holds that many current leases gets LeaseLimitError instead, so nobody hoards the pool.
    */
-  async leaseNextQuery(labeller: string, ttlMs: number, now = this.now()): Promise<Lease | null> {
+  async leaseNextQuery(
+    labeller: LabellerArg,
+    ttlMs: number,
+    now = this.now(),
+    limit: LeaseLimit = {},
+  ): Promise<Lease | null> {
+    const who = toRef(labeller);
     return this.db.transaction().execute(async (trx) => {
+      await checkLeaseLimit(trx, who, now, limit.maxLive);
       const row = await trx
         .selectFrom("queries as q")
         .select("q.id")
@@ -507,7 +601,7 @@ export class PreferenceStore {
                   .where("l.expires_at", ">", now),
               ),
             ),
-            notSeenInGroup(labeller, now),
+            notSeenInGroup(who, now),
           ]),
         )
         .orderBy("q.created_at")
@@ -515,7 +609,7 @@ export class PreferenceStore {
         .limit(1)
         .executeTakeFirst();
       if (!row) return null;
-      return this.insertLease(trx, row.id, labeller, ttlMs, now);
+      return this.insertLease(trx, row.id, who, ttlMs, now);
     });
   }
 
@@ -523,18 +617,20 @@ export class PreferenceStore {
    * Leases one given query (e.g. to ask again a query just undone). Null when the query has a
    * live answer, a current lease held by another labeller, or is a repeat (or the original) of a
    * query this labeller answered or holds. A current lease of the same labeller is replaced by
-   * the new one (a reloaded page asks again).
+   * the new one (a reloaded page asks again) and does not count towards `maxLive`.
    */
   async leaseQuery(
     queryId: string,
-    labeller: string,
+    labeller: LabellerArg,
     ttlMs: number,
     now = this.now(),
+    limit: LeaseLimit = {},
   ): Promise<Lease | null> {
+    const who = toRef(labeller);
     return this.db.transaction().execute(async (trx) => {
       const exists = await trx
         .selectFrom("queries as q")
-        .select(["q.id", notSeenInGroup(labeller, now).as("free")])
+        .select(["q.id", notSeenInGroup(who, now).as("free")])
         .where("q.id", "=", queryId)
         .executeTakeFirst();
       if (!exists) throw new UnknownQueryError(queryId);
@@ -546,15 +642,25 @@ export class PreferenceStore {
         .where("undone_at", "is", null)
         .executeTakeFirst();
       const leased = await trx
-        .selectFrom("leases")
-        .select("lease_id")
+        .selectFrom("leases as l")
+        .select("l.lease_id")
+        .where("l.query_id", "=", queryId)
+        .where("l.answer_id", "is", null)
+        .where("l.expires_at", ">", now)
+        .where(({ not }) => not(isRef("l", who)))
+        .executeTakeFirst();
+      if (answered || leased) return null;
+      await checkLeaseLimit(trx, who, now, limit.maxLive, queryId);
+      // The lease this one replaces ends now, so it no longer counts as held.
+      await trx
+        .updateTable("leases")
+        .set({ expires_at: now })
         .where("query_id", "=", queryId)
         .where("answer_id", "is", null)
         .where("expires_at", ">", now)
-        .where("labeller", "!=", labeller)
-        .executeTakeFirst();
-      if (answered || leased) return null;
-      return this.insertLease(trx, queryId, labeller, ttlMs, now);
+        .where(isRef("leases", who))
+        .execute();
+      return this.insertLease(trx, queryId, who, ttlMs, now);
     });
   }
 
@@ -569,25 +675,28 @@ export class PreferenceStore {
     answer: Answer;
     requestId: string;
     now?: number;
-    labeller?: string;
+    labeller?: LabellerArg;
   }): Promise<RecordResult> {
     assertAnswer(input.answer);
     const now = input.now ?? this.now();
+    const caller = input.labeller === undefined ? undefined : toRef(input.labeller);
     return this.db.transaction().execute(async (trx) => {
       const lease = await trx
         .selectFrom("leases")
         .selectAll()
         .where("lease_id", "=", input.leaseId)
         .executeTakeFirst();
-      if (!lease || (input.labeller !== undefined && lease.labeller !== input.labeller)) {
+      if (!lease) throw new UnknownLeaseError(input.leaseId);
+      const holder = rowRef(lease);
+      if (caller !== undefined && !sameRef(holder, caller)) {
         throw new UnknownLeaseError(input.leaseId);
       }
       const previous = await findByRequestId(trx, input.requestId);
       if (previous) {
-        if (previous.queryId !== lease.query_id || previous.labeller !== lease.labeller) {
+        if (previous.answer.queryId !== lease.query_id || !sameRef(previous.by, holder)) {
           throw new RequestIdConflictError(input.requestId);
         }
-        return { stored: false, answer: previous };
+        return { stored: false, answer: previous.answer };
       }
       if (lease.answer_id !== null) throw new LeaseUsedError(input.leaseId);
       if (Number(lease.expires_at) <= now) throw new LeaseExpiredError(input.leaseId);
@@ -601,7 +710,7 @@ export class PreferenceStore {
       const answer = await insertAnswer(trx, {
         queryId: lease.query_id,
         answer: input.answer,
-        labeller: lease.labeller,
+        labeller: holder,
         time: now,
         requestId: input.requestId,
       });
@@ -617,48 +726,63 @@ export class PreferenceStore {
   // ---- answer statistics (for the labelling server) ------------------------------------------
 
   /** Live answers of `labeller`: in all, and those with time ≥ `since`. */
-  async labellerAnswerCounts(labeller: string, since: number): Promise<LabellerAnswerCounts> {
+  async labellerAnswerCounts(labeller: LabellerArg, since: number): Promise<LabellerAnswerCounts> {
     const row = await this.db
       .selectFrom("answers")
       .select((eb) => [
         eb.fn.countAll<number>().as("total"),
         eb.fn.sum<number>(eb.case().when("time", ">=", since).then(1).else(0).end()).as("since"),
       ])
-      .where("labeller", "=", labeller)
+      .where(isRef("answers", toRef(labeller)))
       .where("undone_at", "is", null)
       .executeTakeFirstOrThrow();
     return { total: Number(row.total), since: Number(row.since ?? 0) };
   }
 
-  /** Every labeller with live answers: how many, and the time of the latest. By name. */
+  /**
+   * Everyone with live answers: how many, and the time of the latest. One entry per answerer
+   * (a person by id; the owner; a teacher or an import by name), by kind and name.
+   */
   async labellerActivity(): Promise<LabellerActivity[]> {
     const rows = await this.db
       .selectFrom("answers")
       .select((eb) => [
+        "labeller_kind",
+        "labeller_id",
         "labeller",
         eb.fn.countAll<number>().as("answers"),
         eb.fn.max("time").as("last"),
       ])
       .where("undone_at", "is", null)
-      .groupBy("labeller")
-      .orderBy("labeller")
+      // A person's name never changes, so this is one group per person id.
+      .groupBy(["labeller_kind", "labeller_id", "labeller"])
       .execute();
-    return rows.map((r) => ({
-      labeller: r.labeller,
-      answers: Number(r.answers),
-      lastAnswerAt: r.last === null ? null : Number(r.last),
-    }));
+    const order: LabellerKind[] = ["owner", "person", "teacher", "import"];
+    return rows
+      .map((r) => ({
+        labeller: r.labeller,
+        kind: r.labeller_kind as LabellerKind,
+        labellerId: r.labeller_id === null ? null : Number(r.labeller_id),
+        answers: Number(r.answers),
+        lastAnswerAt: r.last === null ? null : Number(r.last),
+      }))
+      .sort(
+        (a, b) =>
+          order.indexOf(a.kind) - order.indexOf(b.kind) ||
+          (a.labellerId ?? 0) - (b.labellerId ?? 0) ||
+          a.labeller.localeCompare(b.labeller),
+      );
   }
 
   /** The latest live answers, newest first, all or only `labeller`'s. */
-  async recentAnswers(limit: number, labeller?: string): Promise<RecentAnswer[]> {
+  async recentAnswers(limit: number, labeller?: LabellerArg): Promise<RecentAnswer[]> {
     let query = this.db
       .selectFrom("answers as a")
       .innerJoin("queries as q", "q.id", "a.query_id")
       .selectAll("a")
       .select(["q.left_clip", "q.right_clip"])
       .where("a.undone_at", "is", null);
-    if (labeller !== undefined) query = query.where("a.labeller", "=", labeller);
+    if (labeller !== undefined) query = query.where(isRef("a", toRef(labeller)));
     const rows = await query.orderBy("a.id", "desc").limit(limit).execute();
     return rows.map((r) => ({
       ...rowToAnswer(r),
@@ -684,7 +808,11 @@ export class PreferenceStore {
       ])
       .where("ar.undone_at", "is", null)
       .where("ao.undone_at", "is", null)
-      .whereRef("ar.labeller", "!=", "ao.labeller")
+      .where(
+        sql<SqlBool>`not (ar.labeller_kind = ao.labeller_kind
+          and coalesce(ar.labeller_id, -1) = coalesce(ao.labeller_id, -1)
+          and (ar.labeller_kind = 'person' or ar.labeller = ao.labeller))`,
+      )
       .where("ar.answer", "!=", "cant_tell")
       .where("ao.answer", "!=", "cant_tell")
       .execute();
@@ -803,7 +931,7 @@ export class PreferenceStore {
   private async insertLease(
     trx: Transaction<StoreSchema>,
     queryId: string,
-    labeller: string,
+    labeller: LabellerRef,
     ttlMs: number,
     now: number,
   ): Promise<Lease> {
@@ -815,14 +943,14 @@ export class PreferenceStore {
       .values({
         lease_id: leaseId,
         query_id: queryId,
-        labeller,
+        ...refColumns(labeller),
         created_at: now,
         expires_at: expiresAt,
         answer_id: null,
       })
       .execute();
     const query = await loadQuery(trx, queryId);
-    return { leaseId, labeller, expiresAt, query: query! };
+    return { leaseId, labeller: refName(labeller), expiresAt, query: query! };
   }
 
   private async loadClips(ids: string[]): Promise<Map<string, Clip>> {
@@ -844,17 +972,78 @@ export class PreferenceStore {
  * True when `labeller` neither has a live answer on, nor holds a current lease of another member
  * of, the repeat group of candidate `q` (the original query and every query repeating it).
  */
-function notSeenInGroup(labeller: string, now: number) {
+function notSeenInGroup(labeller: LabellerRef, now: number) {
   return sql<SqlBool>`(
     not exists (
       select 1 from queries g join answers a on a.query_id = g.id
       where (g.id = coalesce(q.repeat_of, q.id) or g.repeat_of = coalesce(q.repeat_of, q.id))
-        and a.labeller = ${labeller} and a.undone_at is null)
+        and ${isRef("a", labeller)} and a.undone_at is null)
     and not exists (
       select 1 from queries g join leases l on l.query_id = g.id
       where (g.id = coalesce(q.repeat_of, q.id) or g.repeat_of = coalesce(q.repeat_of, q.id))
         and g.id <> q.id
-        and l.labeller = ${labeller} and l.answer_id is null and l.expires_at > ${now}))`;
+        and ${isRef("l", labeller)} and l.answer_id is null and l.expires_at > ${now}))`;
+}
+
+/**
+ * Throws LeaseLimitError when `labeller` holds `maxLive` or more current leases (a lease on
+ * `except`, which a new one would replace, left out).
+ */
+async function checkLeaseLimit(
+  trx: Transaction<StoreSchema>,
+  labeller: LabellerRef,
+  now: number,
+  maxLive: number | undefined,
+  except?: string,
+): Promise<void> {
+  if (maxLive === undefined || !Number.isFinite(maxLive)) return;
+  let query = trx
+    .selectFrom("leases")
+    .select((eb) => eb.fn.count<number>("query_id").distinct().as("n"))
+    .where(isRef("leases", labeller))
+    .where("answer_id", "is", null)
+    .where("expires_at", ">", now);
+  if (except !== undefined) query = query.where("query_id", "!=", except);
+  const { n } = await query.executeTakeFirstOrThrow();
+  if (Number(n) >= maxLive) throw new LeaseLimitError(maxLive);
+}
+
+/** Ends `labeller`'s unanswered leases now: their queries go back to the pool. */
+async function endLeases(
+  trx: Transaction<StoreSchema>,
+  labeller: LabellerRef,
+  now: number,
+): Promise<void> {
+  await trx
+    .updateTable("leases")
+    .set({ expires_at: now })
+    .where(isRef("leases", labeller))
+    .where("answer_id", "is", null)
+    .where("expires_at", ">", now)
+    .execute();
+}
+
+async function findLabellerRow(trx: Transaction<StoreSchema>, name: string) {
+  const row = await trx
+    .selectFrom("labellers")
+    .selectAll()
+    .where("name", "=", name)
+    .executeTakeFirst();
+  if (!row) throw new UnknownLabellerError(name);
+  return row;
+}
+
+function rowToLabeller(row: Selectable<LabellersTable>): Labeller {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    createdAt: Number(row.created_at),
+    removedAt: row.removed_at === null ? null : Number(row.removed_at),
+  };
+}
+
+function newToken(): string {
+  return randomBytes(32).toString("base64url");
 }
 
 // ---- row mapping -----------------------------------------------------------------------------
@@ -867,36 +1056,38 @@ function assertAnswer(answer: unknown): asserts answer is Answer {
   if (!ANSWERS.includes(answer as Answer)) throw new InvalidAnswerError(answer);
 }
 
+/** The answer stored under `requestId`, and who gave it. */
 async function findByRequestId(
   db: Kysely<StoreSchema>,
   requestId: string,
-): Promise<StoredAnswer | null> {
+): Promise<{ answer: StoredAnswer; by: LabellerRef } | null> {
   const row = await db
     .selectFrom("answers")
     .selectAll()
     .where("request_id", "=", requestId)
     .executeTakeFirst();
-  return row ? rowToAnswer(row) : null;
+  return row ? { answer: rowToAnswer(row), by: rowRef(row) } : null;
 }
 
 async function insertAnswer(
   trx: Transaction<StoreSchema>,
-  input: RecordAnswerInput,
+  input: RecordAnswerInput & { labeller: LabellerRef },
 ): Promise<StoredAnswer> {
+  const name = refName(input.labeller);
   const mine = await trx
     .selectFrom("answers")
     .select("id")
     .where("query_id", "=", input.queryId)
-    .where("labeller", "=", input.labeller)
+    .where(isRef("answers", input.labeller))
     .where("undone_at", "is", null)
     .executeTakeFirst();
-  if (mine) throw new AlreadyAnsweredError(input.queryId, input.labeller);
+  if (mine) throw new AlreadyAnsweredError(input.queryId, name);
   const row = await trx
     .insertInto("answers")
     .values({
       query_id: input.queryId,
       answer: input.answer,
-      labeller: input.labeller,
+      ...refColumns(input.labeller),
       time: input.time,
       request_id: input.requestId,
       undone_at: null,
@@ -912,7 +1103,7 @@ async function insertAnswer(
     id: Number(row.id),
     queryId: input.queryId,
     answer: input.answer,
-    labeller: input.labeller,
+    labeller: name,
     time: input.time,
     requestId: input.requestId,
   };

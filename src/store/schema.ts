@@ -3,6 +3,12 @@ import type { Generated } from "kysely";
 
 export type QueryPhase = "pretrain" | "online";
 
+/**
+ * Who gave an answer or holds a lease: a registered `person` (with a labeller id), the run's
+ * `owner`, a synthetic `teacher` (oracle, noisy, goal:…) or an `import` from a preference file.
+ */
+export type LabellerKind = "person" | "owner" | "teacher" | "import";
+
 export interface ClipsTable {
   id: string;
   env_id: string;
@@ -34,7 +40,11 @@ export interface AnswersTable {
   id: Generated<number>;
   query_id: string;
   answer: string;
+  /** The name shown for the answer; who gave it is `labeller_kind` and `labeller_id`. */
   labeller: string;
+  labeller_kind: Generated<LabellerKind>;
+  /** `labellers.id` for a person; null for every other kind. */
+  labeller_id: number | null;
   time: number;
   /** Client-chosen id of the submit; a retried submit carries the same one. */
   request_id: string;
@@ -45,15 +55,19 @@ export interface AnswersTable {
 export interface LabellersTable {
   id: Generated<number>;
   name: string;
-  /** Hex SHA-256 of the labeller's token; the token itself is never stored. */
-  token_hash: string;
+  /** Hex SHA-256 of the labeller's token; the token itself is never stored. Null once removed. */
+  token_hash: string | null;
   created_at: number;
+  /** When the labeller was removed (their token revoked); their answers stay theirs. */
+  removed_at: number | null;
 }
 
 export interface LeasesTable {
   lease_id: string;
   query_id: string;
   labeller: string;
+  labeller_kind: Generated<LabellerKind>;
+  labeller_id: number | null;
   created_at: number;
   expires_at: number;
   /** The answer given on this lease; a lease takes one answer. */

@@ -75,14 +75,15 @@ test("labellers add prints a token once; list shows each labeller's answers", as
   );
 
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
-  assert.equal((await store.authenticate(token))?.name, "ann");
-  await store.recordAnswer({
-    queryId: "q0000",
-    answer: "left",
-    labeller: "ann",
-    time: Date.UTC(2025, 0, 2, 3, 4, 5),
-    requestId: "r1",
-  });
+  const ann = await store.authenticate(token);
+  assert.equal(ann?.name, "ann");
+  const time = Date.UTC(2025, 0, 2, 3, 4, 5);
+  const lease = await store.leaseNextQuery(
+    { kind: "person", id: ann!.id, name: "ann" },
+    1000,
+    time,
+  );
+  await store.submitLeased({ leaseId: lease!.leaseId, answer: "left", requestId: "r1", now: time });
   await store.close();
   printed.length = 0;
   assert.equal(await labellersCommand(["list", runDir]), 0);

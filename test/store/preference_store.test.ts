@@ -336,7 +336,7 @@ test("labellers authenticate by token; only a hash is stored", async () => {
     await assert.rejects(store.addLabeller("ann"), LabellerExistsError);
     const rows = await store.kysely.selectFrom("labellers").selectAll().execute();
     for (const r of rows) {
-      assert.match(r.token_hash, /^[0-9a-f]{64}$/);
+      assert.match(r.token_hash ?? "", /^[0-9a-f]{64}$/);
       assert.ok(!Object.values(r).includes(token));
     }
     assert.deepEqual(

@@ -211,10 +211,20 @@ async function fill() {
       try {
         res = await page.api.post("/api/queries/next", {});
       } catch (err) {
-        if (!isTransient(err)) throw err;
-        toast("The server is not answering; trying again…", { tone: "warn" });
-        page.waitTimer = setTimeout(fill, 2000);
-        return;
+        if (err instanceof ApiError && err.code === "lease_limit") {
+          // This labeller holds as many pairs as allowed (an answer may still be on its way):
+          // the same as no query right now.
+          res = /** @type {WaitingView} */ ({
+            waiting: true,
+            retryAfterMs: 1000,
+            reason: "no_queries",
+          });
+        } else {
+          if (!isTransient(err)) throw err;
+          toast("The server is not answering; trying again…", { tone: "warn" });
+          page.waitTimer = setTimeout(fill, 2000);
+          return;
+        }
       }
       if (isWaiting(res)) {
         if (page.queue.length === 0) {
