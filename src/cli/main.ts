@@ -15,6 +15,8 @@ Usage:
   backflip export DIR --out FILE.jsonl            a run's answered comparisons, for another run
   backflip serve DIR [--port N] [--host H]
   backflip labellers add NAME DIR | list DIR
+  backflip sweep add SPEC.json --db URL | status --db URL   a grid of runs on a Postgres queue
+  backflip worker --db URL --runs DIR [--concurrency N]     train the queued runs
   backflip envs [--json]
 
 Run 'backflip <command> --help' for a command's options.`;
@@ -28,6 +30,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: async (argv) => (await import("./serve.ts")).serveCommand(argv),
   labellers: async (argv) => (await import("./labellers.ts")).labellersCommand(argv),
   export: async (argv) => (await import("./export.ts")).exportCommand(argv),
+  sweep: async (argv) => (await import("./sweep.ts")).sweepCommand(argv),
+  worker: async (argv) => (await import("./worker.ts")).workerCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
