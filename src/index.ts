@@ -69,6 +69,10 @@ export type TrainFlags = {
   entCoef?: number;
   rewardSteps?: number;
   pretrainRewardSteps?: number;
+  /** SURF's temporal cropping fraction (`--crop`). */
+  crop?: number;
+  /** SURF's pseudo-label confidence threshold (`--pseudo-labels`). */
+  pseudoLabels?: number;
   frameSkip?: number;
   horizon?: number;
   excludeRootXy?: boolean;

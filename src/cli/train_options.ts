@@ -264,6 +264,22 @@ Usage:
       group: "teacher",
       help: "reward-model Adam steps before RL starts",
     },
+    crop: {
+      kind: "number",
+      value: "F",
+      default: 0,
+      field: "cropFraction",
+      group: "teacher",
+      help: "SURF's temporal cropping: train the reward model on pairs cut to a common length of (1−F)·H to H steps (0: off)",
+    },
+    "pseudo-labels": {
+      kind: "number",
+      value: "TAU",
+      field: "pseudoLabels.threshold",
+      defaultText: "off",
+      group: "teacher",
+      help: "SURF's pseudo-labels: also train on unlabelled pairs the reward model is more than TAU sure of (e.g. 0.99)",
+    },
     "frame-skip": {
       kind: "int",
       value: "N",
@@ -486,6 +502,11 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     scheduleC: arcade ? 5_000_000 : 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
+    cropFraction: values.crop,
+    pseudoLabels:
+      values["pseudo-labels"] === undefined
+        ? null
+        : { threshold: values["pseudo-labels"], ratio: 1 },
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
     evalEnvId: goal || sources.env || !hasEnv(evalEnvId) ? envId : evalEnvId,
     evalEpisodes: values["eval-episodes"],

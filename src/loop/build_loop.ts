@@ -71,6 +71,8 @@ function makeReward(
   return new RewardEnsemble(observationSpace, actionSpace, {
     batchPairs: rewardBatchPairs(config.clipSteps),
     ...rewardPreset(config.envId),
+    cropFraction: config.cropFraction,
+    pseudoLabels: config.pseudoLabels,
     seed: config.seed + SEED_OFFSET.reward,
   });
 }

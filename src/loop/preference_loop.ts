@@ -362,7 +362,7 @@ export class PreferenceLoop {
 
   private trainReward(steps: number): void {
     if (this.pairs.length === 0) return;
-    this.lastTrain = this.reward.train(this.pairs, { steps });
+    this.lastTrain = this.reward.train(this.pairs, { steps, unlabelled: this.pool });
   }
 
   /** Writes the heartbeat, and reads the owner's requests from the dashboard. */

@@ -97,6 +97,13 @@ export const runConfigSchema = z
     pretrainRewardSteps: z.int().min(0),
     /** Adam steps of the reward ensemble after each PPO update that brought new labels. */
     rewardStepsPerUpdate: z.int().min(0),
+    /** SURF's temporal cropping of reward-training pairs (RewardTrainerConfig); 0: off. */
+    cropFraction: z.number().min(0).max(0.9).default(0),
+    /** SURF's pseudo-labels on unlabelled pool pairs (RewardTrainerConfig); null: off. */
+    pseudoLabels: z
+      .object({ threshold: z.number().gt(0.5).lt(1), ratio: z.number().positive() })
+      .nullable()
+      .default(null),
     /** Env the final policy is evaluated on: the standard task behind a preference-ready env. */
     evalEnvId: z.string().min(1),
     evalEpisodes: count(),

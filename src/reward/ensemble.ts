@@ -49,6 +49,7 @@ import {
   type MemberBatch,
   RewardTrainer,
   type TrainableEnsemble,
+  type TrainOptions,
 } from "./reward_trainer.ts";
 import type {
   ClipPair,
@@ -101,6 +102,10 @@ export type RewardEnsembleConfig = {
    * longer on that pass over every clip than on the steps.
    */
   evalPairs: number | null;
+  /** SURF's temporal cropping (RewardTrainerConfig.cropFraction); 0: off. */
+  cropFraction: number;
+  /** SURF's pseudo-labels (RewardTrainerConfig.pseudoLabels); null: off. */
+  pseudoLabels: { threshold: number; ratio: number } | null;
   /** Seed for initialisation, the bootstrap draws and minibatches. */
   seed: number;
 };
@@ -122,6 +127,8 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   targetStd: 1,
   epsilon: 0.1,
   evalPairs: null,
+  cropFraction: 0,
+  pseudoLabels: null,
   seed: 0,
 };
 
@@ -276,6 +283,8 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
       dropout: (this.cnnSpec?.dropout ?? 0) > 0,
       epsilon: c.epsilon,
       evalPairs: c.evalPairs,
+      cropFraction: c.cropFraction,
+      pseudoLabels: c.pseudoLabels,
       seed: c.seed,
     });
   }
@@ -580,7 +589,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
   }
 
   /** Fits the ensemble to the labelled pairs: see `RewardTrainer.train`. */
-  train(pairs: readonly LabelledPair[], opts: { steps?: number } = {}): RewardTrainResult {
+  train(pairs: readonly LabelledPair[], opts: TrainOptions = {}): RewardTrainResult {
     const result = this.rewardTrainer.train(pairs, opts);
     if (result.pairs > 0) this.trainCalls += 1;
     return result;

@@ -5,7 +5,9 @@
  *   1. turns the answers into examples (cant_tell is skipped; equal is μ = ½);
  *   2. gives each member its view: a held-out validation share and a bootstrap resample of the
  *      rest (bootstrap.ts), stable across calls;
- *   3. takes Adam steps, every member on a minibatch from its own resample;
+ *   3. takes Adam steps, every member on a minibatch from its own resample, optionally with
+ *      SURF's two additions (Park et al. 2022): confident pseudo-labels on unlabelled pairs of
+ *      the pool (`pseudoLabels`), and temporal cropping of each pair (`cropFraction`);
  *   4. evaluates the members on the examples (or, with `evalPairs`, on a random sample of them):
  *      renormalises each member over those clips' steps, adapts each L2 weight to keep
  *      validation / training loss in its band, and measures held-out ranking accuracy.
@@ -90,9 +92,23 @@ export type RewardTrainerConfig = {
    * which with thousands of labels on a CNN costs far more than the steps themselves.
    */
   evalPairs: number | null;
+  /**
+   * SURF's temporal cropping: each pair in a minibatch is cut to a common length drawn from
+   * [(1 − cropFraction)·H, H] steps, at a random offset in each clip. 0: off.
+   */
+  cropFraction: number;
+  /**
+   * SURF's pseudo-labels: each call draws `ratio` × (labelled pairs) unlabelled pairs from the
+   * pool given to `train`, and trains every member on those whose ensemble-mean P̂ is beyond
+   * `threshold` (or below 1 − threshold), labelled as predicted. Null: off.
+   */
+  pseudoLabels: { threshold: number; ratio: number } | null;
   /** Seed of the validation and bootstrap draws. */
   seed: number;
 };
+
+/** Unlabelled pairs drawn per call for pseudo-labels, at most. */
+const MAX_PSEUDO_CANDIDATES = 1024;
 
 /** Turns answered pairs into examples, skipping cant_tell; an empty clip is an error. */
 export function trainableExamples(pairs: readonly LabelledPair[]): Example[] {
@@ -152,6 +168,13 @@ export function memberViews(
   });
 }
 
+export type TrainOptions = {
+  /** Adam steps (default `stepsPerCall`). */
+  steps?: number;
+  /** Clips without labels, for pseudo-labels (the loop's pool of recent clips). */
+  unlabelled?: readonly Clip[];
+};
+
 export class RewardTrainer {
   constructor(
     private readonly model: TrainableEnsemble,
@@ -163,7 +186,7 @@ export class RewardTrainer {
    * steps (default `stepsPerCall`), then normalisation, L2 adaptation and the held-out report.
    * With no trainable pair it changes nothing and reports NaN losses.
    */
-  train(pairs: readonly LabelledPair[], opts: { steps?: number } = {}): RewardTrainResult {
+  train(pairs: readonly LabelledPair[], opts: TrainOptions = {}): RewardTrainResult {
     const c = this.config;
     const steps = opts.steps ?? c.stepsPerCall;
     const examples = trainableExamples(pairs);
@@ -171,10 +194,51 @@ export class RewardTrainer {
     const clips = uniqueClips(examples);
     this.model.fitInputs(clips);
     const views = memberViews(examples, this.model.members, c.seed, c.validationFraction);
-    for (let s = 0; s < steps; s++) this.step(examples, views);
+    const pseudo = steps > 0 ? this.pseudoExamples(examples.length, opts.unlabelled ?? []) : [];
+    const training = [...examples, ...pseudo];
+    if (pseudo.length > 0) {
+      // Every member trains on each pseudo-label once; none is held out.
+      for (const view of views) {
+        for (let i = examples.length; i < training.length; i++) view.draws.push(i);
+      }
+    }
+    for (let s = 0; s < steps; s++) this.step(training, views);
     const result = this.evaluate(examples, views);
     this.model.keepRows(new Set(clips.map((clip) => clip.id)));
-    return { ...result, pairs: examples.length, steps };
+    return { ...result, pairs: examples.length, pseudoLabels: pseudo.length, steps };
+  }
+
+  /**
+   * Pairs of unlabelled clips that the ensemble is confident about, labelled as it predicts
+   * (SURF): up to ratio × `labelled` random pairs of the pool are scored.
+   */
+  private pseudoExamples(labelled: number, unlabelled: readonly Clip[]): Example[] {
+    const options = this.config.pseudoLabels;
+    if (!options || unlabelled.length < 2) return [];
+    const rng = this.model.rng;
+    const wanted = Math.min(MAX_PSEUDO_CANDIDATES, Math.round(options.ratio * labelled));
+    const candidates: [Clip, Clip][] = [];
+    for (let k = 0; k < wanted; k++) {
+      const i = rng.int(unlabelled.length);
+      const j = rng.int(unlabelled.length - 1);
+      candidates.push([unlabelled[i], unlabelled[j >= i ? j + 1 : j]]);
+    }
+    const clips = [...new Map(candidates.flat().map((clip) => [clip.id, clip])).values()];
+    const index = new Map(clips.map((clip, k) => [clip.id, k]));
+    const { returns } = this.model.rawClipReturns(clips);
+    const out: Example[] = [];
+    for (const [left, right] of candidates) {
+      let p = 0;
+      for (const ret of returns) {
+        const d = ret[index.get(left.id) as number] - ret[index.get(right.id) as number];
+        p += 1 / (1 + Math.exp(-d)) / returns.length;
+      }
+      if (p > options.threshold || p < 1 - options.threshold) {
+        const mu1 = p > 0.5 ? 1 : 0;
+        out.push({ key: pairKey(left.id, right.id), left, right, mu1, strict: true });
+      }
+    }
+    return out;
   }
 
   private step(examples: readonly Example[], views: readonly MemberView[]): void {
@@ -190,17 +254,29 @@ export class RewardTrainer {
       for (let k = 0; k < b; k++) {
         const e = examples[draws[rng.int(draws.length)]];
         mu[k] = e.mu1;
+        const crop = this.cropLength(Math.min(clipLength(e.left), clipLength(e.right)));
         for (let side = 0; side < 2; side++) {
           const clip = side === 0 ? e.left : e.right;
+          const len = clipLength(clip);
+          const keep = crop ?? len;
+          const from = crop === null ? 0 : rng.int(len - keep + 1);
           const row = (k * 2 + side) * maxLen;
-          x.set(this.model.clipRows(clip), row * d);
-          sign.fill(side === 0 ? 1 : -1, row, row + clipLength(clip));
+          x.set(this.model.clipRows(clip).subarray(from * d, (from + keep) * d), row * d);
+          sign.fill(side === 0 ? 1 : -1, row, row + keep);
         }
       }
       const dropoutSeed = this.config.dropout ? rng.int(1 << 24) : undefined;
       return { x, sign, mu, dropoutSeed };
     });
     this.model.step(batches);
+  }
+
+  /** A cropped length for a pair whose shorter clip has `steps` steps, or null without cropping. */
+  private cropLength(steps: number): number | null {
+    const f = this.config.cropFraction;
+    if (f <= 0) return null;
+    const shortest = Math.max(1, Math.ceil((1 - f) * steps));
+    return shortest + this.model.rng.int(steps - shortest + 1);
   }
 
   /** The examples to evaluate on: all, or a random sample of `evalPairs`. */

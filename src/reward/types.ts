@@ -23,6 +23,8 @@ export type RewardTrainResult = {
   valLossPerMember: number[];
   /** Pairs trained on (cant_tell answers excluded). */
   pairs: number;
+  /** Unlabelled pairs trained on with the ensemble's own confident labels (SURF), if any. */
+  pseudoLabels?: number;
   /** Adam steps taken by each member. */
   steps: number;
 };
@@ -43,7 +45,10 @@ export interface RewardModel extends PreferencePredictor {
   predictRollout(rollout: Rollout): Float32Array;
   /** Each member's normalised r̂ for the same rows: result[member][row]. */
   predictMembers(obs: Float32Array, actions: Float32Array): Float32Array[];
-  train(pairs: readonly LabelledPair[]): RewardTrainResult;
+  train(
+    pairs: readonly LabelledPair[],
+    opts?: { steps?: number; unlabelled?: readonly Clip[] },
+  ): RewardTrainResult;
   save(dir: string): void;
   load(dir: string): void;
 }

@@ -66,14 +66,78 @@ test("with evalPairs the evaluation pass covers only a sample of the pairs, and 
   assert.equal(evaluated.length, 2);
   for (const n of evaluated) assert.ok(n <= 120, `evaluated ${n} clips`);
 
-  const left = ensemble.predictReturns(heldOut.map((p) => p.left));
-  const right = ensemble.predictReturns(heldOut.map((p) => p.right));
-  let correct = 0;
-  heldOut.forEach((p, i) => {
-    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
-  });
+  const accuracy = ranking(ensemble, heldOut);
   ensemble.dispose();
-  assert.ok(correct / heldOut.length >= 0.93, `held-out ranking accuracy ${correct / 300}`);
+  assert.ok(accuracy >= 0.93, `held-out ranking accuracy ${accuracy}`);
   assert.ok(result.valAccuracy >= 0.85, `validation accuracy ${result.valAccuracy}`);
   assert.equal(result.pairs, 400);
 });
+
+test("temporal cropping trains each pair on a common window of (1 − f)·H to H steps, and still learns", () => {
+  const rng = new Rng(12);
+  const reward = randomLinearReward(rng, 3, 1);
+  const train = labelledPairs(rng, reward, 300, { steps: 20 });
+  const heldOut = labelledPairs(rng, reward, 200, { steps: 20 });
+  const ensemble = new RewardEnsemble(OBS, ACT, { seed: 1, cropFraction: 0.5 });
+  const windows = new Set<number>();
+  const step = ensemble.step.bind(ensemble);
+  ensemble.step = (batches) => {
+    for (const { sign, mu } of batches) {
+      const width = sign.length / mu.length; // 2 × 20 rows per pair
+      for (let k = 0; k < mu.length; k++) {
+        let left = 0;
+        let right = 0;
+        for (let r = 0; r < width; r++) {
+          if (sign[k * width + r] > 0) left += 1;
+          if (sign[k * width + r] < 0) right += 1;
+        }
+        assert.equal(left, right, "both clips cut to the same length");
+        windows.add(left);
+      }
+    }
+    step(batches);
+  };
+  ensemble.train(train, { steps: 40 });
+  ensemble.train(train, { steps: 40 });
+  assert.ok(Math.min(...windows) >= 10 && Math.max(...windows) <= 20, [...windows].join(","));
+  assert.ok(windows.size >= 8, `${windows.size} different lengths`);
+  const accuracy = ranking(ensemble, heldOut);
+  ensemble.dispose();
+  assert.ok(accuracy >= 0.9, `held-out ranking accuracy ${accuracy}`);
+});
+
+test("pseudo-labels: confident unlabelled pairs of the pool are trained on, as the model predicts them", () => {
+  const rng = new Rng(13);
+  const reward = randomLinearReward(rng, 3, 1);
+  const train = labelledPairs(rng, reward, 60);
+  const pool = labelledPairs(rng, reward, 150).flatMap((p) => [p.left, p.right]);
+  const confident = new RewardEnsemble(OBS, ACT, {
+    seed: 1,
+    pseudoLabels: { threshold: 0.95, ratio: 2 },
+  });
+  confident.train(train, { steps: 60 });
+  const result = confident.train(train, { steps: 20, unlabelled: pool });
+  // Up to 120 candidates; once the model has learned, many of them are confident.
+  assert.ok(
+    result.pseudoLabels !== undefined && result.pseudoLabels > 20,
+    `${result.pseudoLabels}`,
+  );
+  assert.ok(result.pseudoLabels <= 120);
+  assert.equal(result.pairs, 60, "pseudo-labels are not counted as labels");
+  // Without a pool, or with the option off, there are none.
+  assert.equal(confident.train(train, { steps: 1 }).pseudoLabels, 0);
+  confident.dispose();
+  const off = new RewardEnsemble(OBS, ACT, { seed: 1 });
+  assert.equal(off.train(train, { steps: 5, unlabelled: pool }).pseudoLabels, 0);
+  off.dispose();
+});
+
+function ranking(ensemble: RewardEnsemble, pairs: ReturnType<typeof labelledPairs>): number {
+  const left = ensemble.predictReturns(pairs.map((p) => p.left));
+  const right = ensemble.predictReturns(pairs.map((p) => p.right));
+  let correct = 0;
+  pairs.forEach((p, i) => {
+    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
+  });
+  return correct / pairs.length;
+}
