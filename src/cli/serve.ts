@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ownerTokenFor } from "../server/owner_token.ts";
 import { OWNER_TOKEN_ENV, SERVE_CHILD_ENV } from "../server/process.ts";
-import { createServer } from "../server/server.ts";
+import { createServer, isLoopbackHost } from "../server/server.ts";
 import { PreferenceStore } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
@@ -22,11 +22,13 @@ const SERVE_COMMAND = defineCommand({
       kind: "string",
       value: "H",
       default: "127.0.0.1",
-      help: "address to bind. Anything but a loopback address makes the page reachable from other machines, over plain HTTP.",
+      help: "address to bind. Anything but a loopback address makes the page reachable from other machines, over plain HTTP. On loopback, only requests for 127.0.0.1, localhost or [::1] are answered (against DNS rebinding).",
     },
   },
   notes: `Prints the page's URL with the run owner's token (the same link every time), then
-serves until Ctrl-C. Give other people their own tokens with 'backflip labellers add NAME DIR'.`,
+serves until Ctrl-C. Give other people their own tokens with 'backflip labellers add NAME DIR';
+'backflip labellers remove' or 'rotate' revokes one, also while this server runs. Each labeller
+holds at most 2 unanswered queries at a time.`,
 });
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -62,7 +64,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       throw new UsageError(`backflip serve: ${host} is not an address of this machine`);
     throw error;
   }
-  if (!isLoopback(host)) {
+  if (!isLoopbackHost(host)) {
     console.error(
       `warning: listening on ${host}, so other machines can reach this page. The traffic is plain ` +
         "HTTP: tokens and answers can be read on the way. Prefer the default 127.0.0.1 and an SSH tunnel.",
@@ -103,10 +105,6 @@ function requireRunDir(runDir: string): void {
       `backflip serve: '${runDir}' has no store.sqlite, so it is not a run directory; start one with 'backflip train'`,
     );
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function isUnspecified(host: string): boolean {

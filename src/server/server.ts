@@ -3,9 +3,11 @@
  * files. It never waits on training: it reads what the trainer writes to the store (queries,
  * `run_meta`, `metrics.jsonl`) and writes answers, each acknowledged only once committed.
  *
- * Every request is checked in order: route (404), method (405), token (401), owner (403), body or
- * parameters (413, 415, 400), then the store's own rules (404, 409, 429). Client input never
- * causes a 5xx; an unexpected error is a 500 with a generic message, and is logged.
+ * Every request is checked in order: Host (421, when bound to loopback), route (404), method
+ * (405), token (401), owner (403), body or parameters (413, 415, 400), then the store's own rules
+ * (404, 409, 429). Client input never causes a 5xx; an unexpected error is a 500 with a generic
+ * message, and is logged. A refusal sent before the request's body was read closes the
+ * connection, so a client cannot make the server read a large body it has already refused.
  *
  * Nothing lives only in this process: tokens, leases and answers are looked up in the store on
  * every request, so a revoked token is refused at once, and several servers may share a store.
@@ -65,10 +67,32 @@ export type ServerOptions = {
    * prefetches). One more is allowed through `/api/queries/lease`, so that an undo always works.
    */
   maxLeasesPerLabeller?: number;
+  /** Connections open at once; more are closed as they arrive (default 256). */
+  maxConnections?: number;
+  /** Limits on slow clients (defaults: headers 15 s, whole request 30 s, checked every 1 s). */
+  timeouts?: Partial<ServerTimeouts>;
   /** The web page's folder (default: the repository's `web/`). */
   webRoot?: string;
   /** Where unexpected errors are reported (default: stderr). */
   log?: (message: string) => void;
+};
+
+export type ServerTimeouts = {
+  /** A request's headers must arrive within this (ms), or it gets 408 and the connection closes. */
+  headersMs: number;
+  /** The whole request, body included (ms). */
+  requestMs: number;
+  /** How often open connections are checked against the two limits above (ms). */
+  checkIntervalMs: number;
+  /** An idle keep-alive connection is closed after this (ms). */
+  keepAliveMs: number;
+};
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = {
+  headersMs: 15_000,
+  requestMs: 30_000,
+  checkIntervalMs: 1000,
+  keepAliveMs: 5000,
 };
 
 export type RunningServer = {
@@ -112,6 +136,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     leaseMs = 120_000,
     maxBodyBytes = 16_384,
     maxLeasesPerLabeller = 2,
+    maxConnections = 256,
     webRoot = WEB_ROOT,
     log = (m: string) => console.error(m),
   } = options;
@@ -414,9 +439,13 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     sendJson(res, 200, result);
   };
 
+  // Set once listening: the Host names this server answers to when bound to loopback.
+  let allowedHosts: Set<string> | null = null;
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res);
     try {
+      if (allowedHosts) checkHost(req, allowedHosts);
       const target = req.url ?? "";
       if (!target.startsWith("/"))
         throw new HttpError(400, "bad_path", "the request path must start with '/'");
@@ -442,20 +471,29 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
         });
         return;
       }
-      if (refusal.status === 413) {
-        // The rest of the body is discarded unread; give the client a moment to see the answer.
-        res.once("finish", () => setTimeout(() => req.socket.destroy(), 2000).unref());
+      // Node would otherwise read the unread rest of the body, however large, to keep the
+      // connection. With `Connection: close` it sends the answer, then destroys the socket.
+      if (CLOSING_STATUSES.has(refusal.status) || !req.complete) {
+        res.setHeader("Connection", "close");
       }
       sendError(res, refusal);
     }
   };
 
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const server = createHttpServer(
-    { requestTimeout: 30_000, headersTimeout: 15_000 },
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // Without this the two limits above are checked only every 30 s.
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
     (req, res) => {
       void handle(req, res);
     },
   );
+  server.maxConnections = maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -466,6 +504,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   server.on("error", (e) => log(`server: ${String(e)}`));
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
+  if (isLoopbackHost(host)) allowedHosts = loopbackHosts(shownHost, bound);
   let closing: Promise<void> | null = null;
   return {
     url: `http://${shownHost}:${bound}`,
@@ -508,6 +547,35 @@ function labellerTable(
         : [],
     ),
   ];
+}
+
+/** Refusals after which the connection is closed rather than kept for the next request. */
+const CLOSING_STATUSES = new Set([401, 405, 413, 415, 421]);
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The `Host` values a loopback server accepts: loopback names with its port. */
+function loopbackHosts(bound: string, port: number): Set<string> {
+  const names = ["127.0.0.1", "localhost", "[::1]", bound.toLowerCase()];
+  const hosts = new Set(names.map((n) => `${n}:${port}`));
+  if (port === 80) for (const n of names) hosts.add(n);
+  return hosts;
+}
+
+/**
+ * A page from another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
+ * loopback server with its own name in `Host`: refuse every name but the loopback ones.
+ */
+function checkHost(req: IncomingMessage, allowed: Set<string>): void {
+  const host = (req.headers.host ?? "").toLowerCase();
+  if (allowed.has(host)) return;
+  throw new HttpError(
+    421,
+    "bad_host",
+    `this server answers only to ${[...allowed].join(", ")} (it is bound to loopback); the request was for '${truncate(host, 80)}'`,
+  );
 }
 
 /** The refusal an error stands for, or null for an unexpected error. */

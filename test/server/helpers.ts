@@ -154,7 +154,10 @@ export function rawRequest(
 
 /** A GET of `path` sent byte for byte (no client-side normalisation). */
 export function rawGet(port: number, path: string): Promise<Reply> {
-  return rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+  return rawRequest(
+    port,
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+  );
 }
 
 /**
