@@ -33,6 +33,11 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
   kcenter: { flags: ["--selection", "kcenter"], what: "B-Pref k-center + disagreement" },
   crop: { flags: ["--crop", "0.2"], what: "SURF temporal cropping, 20%" },
   pseudo: { flags: ["--pseudo-labels", "0.99"], what: "SURF pseudo-labels, τ = 0.99" },
+  rune: { flags: ["--rune", "0.05"], what: "RUNE exploration bonus, β₀ = 0.05" },
+  pebble: {
+    flags: ["--unsupervised-steps", "10000"],
+    what: "PEBBLE unsupervised pre-training, 10k steps",
+  },
   "reward-steps-16": { flags: ["--reward-steps", "16"], what: "16 reward steps per update (4)" },
 };
 

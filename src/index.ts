@@ -73,6 +73,10 @@ export type TrainFlags = {
   crop?: number;
   /** SURF's pseudo-label confidence threshold (`--pseudo-labels`). */
   pseudoLabels?: number;
+  /** RUNE's exploration bonus β₀ (`--rune`). */
+  rune?: number;
+  /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
+  unsupervisedSteps?: number;
   frameSkip?: number;
   horizon?: number;
   excludeRootXy?: boolean;

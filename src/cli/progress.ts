@@ -84,6 +84,13 @@ export class Progress {
     }
   }
 
+  /** Env steps taken before any label is asked for (PEBBLE's exploration). */
+  exploring(steps: number): void {
+    if (!this.enabled) return;
+    if (this.bar)
+      this.bar.update(Math.min(steps, this.total), { unit: "steps", note: "exploring" });
+  }
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;

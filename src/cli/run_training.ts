@@ -63,6 +63,7 @@ export async function runTraining(
       events: {
         onPhase: (_phase, detail) => bar.note(detail),
         onProgress: (row) => bar.update(row),
+        onExploring: (steps) => bar.exploring(steps),
         onStatus: (status) => bar.status(status),
       },
     });

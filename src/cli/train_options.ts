@@ -280,6 +280,22 @@ Usage:
       group: "teacher",
       help: "SURF's pseudo-labels: also train on unlabelled pairs the reward model is more than TAU sure of (e.g. 0.99)",
     },
+    rune: {
+      kind: "number",
+      value: "BETA",
+      field: "explorationBonus.beta",
+      defaultText: "off",
+      group: "teacher",
+      help: "RUNE's exploration bonus: add BETA·(1 − 1e-5)^t × the reward models' disagreement to the policy's reward (e.g. 0.05)",
+    },
+    "unsupervised-steps": {
+      kind: "int",
+      value: "N",
+      default: 0,
+      field: "unsupervisedSteps",
+      group: "teacher",
+      help: "PEBBLE's unsupervised pre-training: N env steps maximising state entropy before the first questions",
+    },
     "frame-skip": {
       kind: "int",
       value: "N",
@@ -503,6 +519,8 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
     cropFraction: values.crop,
+    explorationBonus: values.rune === undefined ? null : { beta: values.rune, decay: 1e-5 },
+    unsupervisedSteps: values["unsupervised-steps"],
     pseudoLabels:
       values["pseudo-labels"] === undefined
         ? null

@@ -36,13 +36,16 @@ import { type EpisodeCounter, goalMeasure } from "../teachers/index.ts";
 import type { RunTeacher } from "../teachers/store_teachers.ts";
 import { type Checkpoint, writeCheckpoint, writeDurably } from "./checkpoint.ts";
 import { type EvalResult, evaluatePolicy, type Goal, goalOf, scoreSteps } from "./evaluate.ts";
+import { rewardWithDisagreementBonus, stateEntropyReward } from "./exploration.ts";
 import { MetricsLog, type MetricsRow, meanStd, pearson, windowedPearson } from "./metrics.ts";
 import type { RunConfig } from "./run_config.ts";
 
 /** What the caller sees of a run in progress (for progress bars and dashboards). */
 export type LoopEvents = {
-  onPhase?(phase: "pretrain-labels" | "rl", detail: string): void;
+  onPhase?(phase: "explore" | "pretrain-labels" | "rl", detail: string): void;
   onProgress?(row: MetricsRow): void;
+  /** Env steps so far of PEBBLE's exploration, before any question. */
+  onExploring?(steps: number): void;
   /** Every heartbeat: what the trainer is doing, and the labels wanted and answered. */
   onStatus?(status: TrainerStatus): void;
 };
@@ -208,8 +211,8 @@ export class PreferenceLoop {
     while (this.agent.envSteps < this.config.steps && !this.stopRequested) {
       await this.heartbeat("training");
       const rollout = this.agent.collect(this.venv, { recordFrames: true });
-      const predicted = this.reward.predictRollout(rollout);
-      const stats = this.agent.update(rollout, predicted);
+      const { reward, predicted } = this.policyReward(rollout);
+      const stats = this.agent.update(rollout, reward);
       this.addToPool(rollout);
       await this.askFor(this.schedule.labelsWantedBy(this.agent.envSteps) - this.asked, "online");
       await this.keepPace(paceLag(this.config.labels));
@@ -275,6 +278,8 @@ export class PreferenceLoop {
    * its pool and its questions already.
    */
   private async pretrain(): Promise<void> {
+    this.explore();
+    if (this.stopRequested) return;
     const wanted = this.schedule.labelsWantedBy(0);
     this.events.onPhase?.("pretrain-labels", `${wanted} labels about random-policy clips`);
     // Clips may appear in several pairs, so one rollout's worth is usually enough.
@@ -290,6 +295,32 @@ export class PreferenceLoop {
     this.trainReward(this.config.pretrainRewardSteps);
     this.phase = "rl";
     this.checkpoint();
+  }
+
+  /** What the policy is trained on: r̂, plus RUNE's disagreement bonus when it is on. */
+  private policyReward(rollout: Rollout): { reward: Float32Array; predicted: Float32Array } {
+    const bonus = this.config.explorationBonus;
+    if (!bonus) {
+      const predicted = this.reward.predictRollout(rollout);
+      return { reward: predicted, predicted };
+    }
+    return rewardWithDisagreementBonus(this.reward, rollout, bonus, this.agent.envSteps);
+  }
+
+  /**
+   * PEBBLE's unsupervised pre-training: PPO on the state-entropy reward until `unsupervisedSteps`
+   * env steps, then the reward scale is forgotten for r̂. A resumed run carries on from its steps.
+   */
+  private explore(): void {
+    const steps = this.config.unsupervisedSteps;
+    if (this.agent.envSteps >= steps) return;
+    this.events.onPhase?.("explore", `${steps} steps exploring for varied first clips`);
+    while (this.agent.envSteps < steps && !this.stopRequested) {
+      const rollout = this.agent.collect(this.venv);
+      this.agent.update(rollout, stateEntropyReward(rollout.obs, rollout.obsSize));
+      this.events.onExploring?.(this.agent.envSteps);
+    }
+    this.agent.resetRewardScale();
   }
 
   private addToPool(rollout: Rollout): void {

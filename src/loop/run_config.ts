@@ -99,6 +99,16 @@ export const runConfigSchema = z
     rewardStepsPerUpdate: z.int().min(0),
     /** SURF's temporal cropping of reward-training pairs (RewardTrainerConfig); 0: off. */
     cropFraction: z.number().min(0).max(0.9).default(0),
+    /**
+     * RUNE's exploration bonus: the policy's reward is r̂ + β·(1 − decay)^t · std of the members'
+     * r̂ (exploration.ts); null: off.
+     */
+    explorationBonus: z
+      .object({ beta: z.number().positive(), decay: z.number().min(0).lt(1) })
+      .nullable()
+      .default(null),
+    /** PEBBLE's unsupervised pre-training: env steps on a state-entropy reward before any question. */
+    unsupervisedSteps: z.int().min(0).default(0),
     /** SURF's pseudo-labels on unlabelled pool pairs (RewardTrainerConfig); null: off. */
     pseudoLabels: z
       .object({ threshold: z.number().gt(0.5).lt(1), ratio: z.number().positive() })

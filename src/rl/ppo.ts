@@ -787,6 +787,14 @@ export class PpoAgent {
   // ──────────────────────────────────── EVALUATION ─────────────────────────────────────
 
   /**
+   * Forgets the reward scale learned so far: for a policy that starts on a different reward (after
+   * an intrinsic-reward phase).
+   */
+  resetRewardScale(): void {
+    this.rewardScaler?.reset();
+  }
+
+  /**
    * Mean and std of the true episode return with deterministic actions; episode i uses seed + i.
    * Up to numEnvs episodes are played at once, the policy acting on all of them in one batch.
    */

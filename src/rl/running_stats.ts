@@ -107,4 +107,12 @@ export class RewardScaler {
     this.rms.setState(s.rms);
     this.returns = Float64Array.from(s.returns);
   }
+
+  /** Forgets every return seen, as when the reward being scaled changes. */
+  reset(): void {
+    this.setState({
+      rms: new RunningMeanStd(1).toJSON(),
+      returns: new Array(this.returns.length).fill(0),
+    });
+  }
 }

@@ -104,3 +104,20 @@ test("a goal with a measure has it counted per episode in the metrics rows and t
   assert.deepEqual(result.evalReturn.count?.perEpisode, [200, 200]);
   assert.equal(result.evalReturn.count?.label, "steps counted");
 });
+
+test("with PEBBLE's exploration and RUNE's bonus a run first explores, then asks and learns", async () => {
+  const { result, pairs, rows } = await runLoop(
+    config({
+      labels: 30,
+      steps: 12_288,
+      unsupervisedSteps: 4096,
+      explorationBonus: { beta: 0.05, decay: 1e-5 },
+    }),
+  );
+  assert.equal(result.labels, 30);
+  // The first questions are about clips from after the exploration.
+  const firstClips = pairs.filter((p) => p.phase === "pretrain").flatMap((p) => [p.left, p.right]);
+  assert.ok(firstClips.length > 0);
+  for (const clip of firstClips) assert.ok(clip.envStep >= 4096, `clip from step ${clip.envStep}`);
+  assert.ok(rows.length > 0 && rows.every((r) => Number.isFinite(r.predictedReturn)));
+});
