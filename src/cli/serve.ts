@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ownerTokenFor } from "../server/owner_token.ts";
-import { OWNER_TOKEN_ENV, SERVE_CHILD_ENV } from "../server/process.ts";
+import { receiveOwnerToken, SERVE_CHILD_ENV } from "../server/process.ts";
 import { createServer, isLoopbackHost } from "../server/server.ts";
 import { PreferenceStore } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
@@ -47,9 +47,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   checkHost("serve", "host", host);
   requireRunDir(runDir);
 
-  // A parent (train --teacher human) hands its token in; otherwise make a fresh one.
-  const ownerToken = process.env[OWNER_TOKEN_ENV] || ownerTokenFor(runDir);
-  delete process.env[OWNER_TOKEN_ENV];
+  // A parent (train --teacher human) hands its token over IPC; otherwise the run folder's.
+  const ownerToken = (await receiveOwnerToken()) ?? ownerTokenFor(runDir);
 
   const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
   let server: Awaited<ReturnType<typeof createServer>>;

@@ -1,16 +1,52 @@
 /**
  * Runs `backflip serve` in a child process, so that a training step never stalls the labelling
- * page. The owner token travels in an environment variable (never on the command line, where
- * `ps` would show it). The child exits when its parent does: it watches the IPC channel.
+ * page. The owner token travels over the IPC channel: never on the command line, where `ps` would
+ * show it, nor in the environment, which /proc/PID/environ keeps for the child's whole life. The
+ * child asks for it once it is ready to listen (so no message is sent before it listens), and
+ * exits when its parent does: it watches the IPC channel.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ownerTokenFor } from "./owner_token.ts";
 
-export const OWNER_TOKEN_ENV = "BACKFLIP_OWNER_TOKEN";
-/** Set for a server started here, so that it watches its IPC channel to this process. */
+/** Set for a server started here, so that it asks for its token and watches the IPC channel. */
 export const SERVE_CHILD_ENV = "BACKFLIP_SERVE_CHILD";
+
+/** The child's request for the owner token, and the parent's answer, over IPC. */
+export type OwnerTokenRequest = { type: "backflip:owner-token?" };
+export type OwnerTokenMessage = { type: "backflip:owner-token"; token: string };
+
+/**
+ * In a server child: asks the parent for the owner token over IPC and waits for it (null when
+ * this process was not started by `startServerProcess`).
+ */
+export function receiveOwnerToken(timeoutMs = 30_000): Promise<string> | null {
+  if (process.env[SERVE_CHILD_ENV] !== "1" || process.send === undefined) return null;
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, token?: string) => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      process.off("disconnect", onDisconnect);
+      if (error) reject(error);
+      else resolve(token!);
+    };
+    const onMessage = (m: unknown) => {
+      const message = m as Partial<OwnerTokenMessage> | null;
+      if (message?.type === "backflip:owner-token" && typeof message.token === "string")
+        done(null, message.token);
+    };
+    const onDisconnect = () =>
+      done(new Error("the parent process went away before sending the owner token"));
+    const timer = setTimeout(
+      () => done(new Error(`no owner token came over IPC within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    process.on("message", onMessage);
+    process.on("disconnect", onDisconnect);
+    process.send!({ type: "backflip:owner-token?" } satisfies OwnerTokenRequest);
+  });
+}
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "backflip.js");
 
@@ -37,10 +73,21 @@ export async function startServerProcess(
   const args = [BIN, "serve", runDir, "--port", String(options.port ?? 0)];
   if (options.host) args.push("--host", options.host);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, [OWNER_TOKEN_ENV]: ownerToken, [SERVE_CHILD_ENV]: "1" },
+    env: { ...process.env, [SERVE_CHILD_ENV]: "1" },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
-  const origin = await waitForListening(child, options.timeoutMs ?? 60_000);
+  const onMessage = (m: unknown) => {
+    if ((m as Partial<OwnerTokenRequest> | null)?.type !== "backflip:owner-token?") return;
+    const reply: OwnerTokenMessage = { type: "backflip:owner-token", token: ownerToken };
+    if (child.connected) child.send(reply);
+  };
+  child.on("message", onMessage);
+  let origin: { origin: string; port: number };
+  try {
+    origin = await waitForListening(child, options.timeoutMs ?? 60_000);
+  } finally {
+    child.off("message", onMessage);
+  }
   // From now on the child must not keep this process alive: if this process ends, the IPC
   // channel closes and the child shuts down.
   child.unref();

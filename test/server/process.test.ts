@@ -94,12 +94,17 @@ test("labellers add prints a token once; list shows each labeller's answers", as
   ]);
 });
 
-test("the server child process survives nothing but loses no acknowledged answer to kill -9", async () => {
+test("the server child gets the owner token by IPC and loses no acknowledged answer to kill -9", async () => {
   const { runDir, tokens } = await makeRun(1000, ["ann", "bob", "cat"]);
   const first = await startServerProcess(runDir);
   assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/);
   const cmdline = readFileSync(`/proc/${first.pid}/cmdline`, "utf8");
   assert.ok(!cmdline.includes(first.ownerToken), "the owner token is not on the command line");
+  // It came over IPC: the environment the child started with (kept for its whole life in
+  // /proc/PID/environ) does not hold it.
+  const environ = readFileSync(`/proc/${first.pid}/environ`, "utf8");
+  assert.ok(environ.includes("BACKFLIP_SERVE_CHILD=1"), "environ is readable");
+  assert.ok(!environ.includes(first.ownerToken), "the owner token is not in the environment");
   const session = await api(first.origin, "GET", "/api/session", { token: first.ownerToken });
   assert.deepEqual([session.json.labeller, session.json.isOwner], ["owner", true]);
 
