@@ -14,7 +14,7 @@ Usage:
   backflip eval DIR [--episodes N] [--json]
   backflip export DIR --out FILE.jsonl            a run's answered comparisons, for another run
   backflip serve DIR [--port N] [--host H]
-  backflip labellers add NAME DIR | list DIR
+  backflip labellers add|remove|rotate NAME DIR | list DIR
   backflip sweep add SPEC.json --db URL | status --db URL   a grid of runs on a Postgres queue
   backflip worker --db URL --runs DIR [--concurrency N]     train the queued runs
   backflip envs [--json]
