@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       ["ada", "left"],
     ];
     for (const [i, [who, answer]] of given.entries()) {
-      const lease = (await run.store.leaseNextQuery(who, 60_000))!;
+      const lease = (await run.store.leaseNextQuery(run.people[who], 60_000))!;
       await run.store.submitLeased({ leaseId: lease.leaseId, answer, requestId: `shot-${i}` });
     }
     await run.store.setMeta("labellerAgreement", {

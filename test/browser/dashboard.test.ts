@@ -49,7 +49,7 @@ test("the dashboard shows the curves, the live agent, recent answers and labelle
   try {
     // Two answers from ada, stored as the server would.
     for (const answer of ["left", "equal"] as const) {
-      const lease = (await run.store.leaseNextQuery("ada", 60_000))!;
+      const lease = (await run.store.leaseNextQuery(run.people.ada, 60_000))!;
       await run.store.submitLeased({
         leaseId: lease.leaseId,
         answer,

@@ -12,7 +12,13 @@ import { Rng } from "../../src/core/rng.ts";
 import type { Clip, Frame, Query } from "../../src/core/types.ts";
 import { type Env, makeEnv } from "../../src/envs/index.ts";
 import { createServer } from "../../src/server/index.ts";
-import { hashToken, META, PreferenceStore, type TrainerStatus } from "../../src/store/index.ts";
+import {
+  hashToken,
+  type LabellerRef,
+  META,
+  PreferenceStore,
+  type TrainerStatus,
+} from "../../src/store/index.ts";
 
 export const CHROMIUM_PATH = process.env.BACKFLIP_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -46,7 +52,7 @@ export type RunOptions = {
   /** Rows of metrics.jsonl. */
   metricsRows?: number;
   rubric?: string;
-  /** Extra labellers to register (their tokens are returned by name). */
+  /** Extra labellers to register (their tokens and identities are returned by name). */
   labellers?: string[];
 };
 
@@ -57,6 +63,8 @@ export type TestRun = {
   fps: number;
   ownerToken: string;
   tokens: Record<string, string>;
+  /** Each registered labeller's identity, for acting as them through the store. */
+  people: Record<string, LabellerRef>;
   /** Every query added so far, in order. */
   queries: Query[];
   /** Cuts `n` more queries from fresh rollouts and adds them to the store. */
@@ -91,8 +99,11 @@ export async function buildRun(options: RunOptions = {}): Promise<TestRun> {
   probe.close();
 
   const tokens: Record<string, string> = {};
+  const people: Record<string, LabellerRef> = {};
   for (const name of options.labellers ?? []) {
-    tokens[name] = (await store.addLabeller(name)).token;
+    const { labeller, token } = await store.addLabeller(name);
+    tokens[name] = token;
+    people[name] = { kind: "person", id: labeller.id, name };
   }
 
   let clipCounter = 0;
@@ -172,6 +183,7 @@ export async function buildRun(options: RunOptions = {}): Promise<TestRun> {
     fps,
     ownerToken,
     tokens,
+    people,
     queries,
     addQueries,
     async cleanup() {
