@@ -22,7 +22,6 @@
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
  *     [--kinds true,oracle,keep-pace] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +29,7 @@ import { parseArgs } from "node:util";
 import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
 import { latestModelDir } from "../src/loop/checkpoint.ts";
 import { learn, PpoAgent, type PpoConfig, playEpisodes, ppoPreset } from "../src/rl/index.ts";
+import { backflipJson } from "./backflip_cli.ts";
 
 const GAMES = ["Breakout", "SpaceInvaders", "Seaquest", "Freeway", "Asterix", "Pong", "RoadRace"];
 
@@ -57,8 +57,6 @@ const seeds = values.seeds.split(",").map(Number);
 const steps = Number(values.steps);
 const labels = Number(values.labels);
 const episodes = Number(values.episodes);
-const here = import.meta.dirname;
-const bin = join(here, "..", "bin", "backflip.js");
 
 const prefId = (game: string) => `MinAtar/${game}-pref-v1`;
 const standardId = (game: string) => `MinAtar/${game}-v1`;
@@ -182,23 +180,11 @@ async function taught(game: string, kind: Kind, seed: number, scratch: string): 
     ...["--labels", String(labels), "--steps", String(steps), "--seed", String(seed)],
     ...["--run", run, "--json"],
   ];
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      text += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("exit", (code) => {
-      if (code === 0) resolve(text);
-      else reject(new Error(`${kind} ${game} s${seed}: ${err.slice(-500)}`));
-    });
-  });
+  const result = await backflipJson<{ stopped?: boolean; steps?: number; labels?: number }>(
+    args,
+    `${kind} ${game} s${seed}`,
+  );
   const trainWall = (performance.now() - t0) / 1000;
-  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
   if (result.stopped) throw new Error(`${kind} ${game} s${seed}: the run stopped early`);
   const policyDir = latestModelDir(run, "policy");
   if (!policyDir) throw new Error(`${kind} ${game} s${seed}: no policy saved in ${run}`);

@@ -12,11 +12,11 @@
  *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper] [--variants a,b]
  *     [--seeds 1,2,3] [--out DIR]
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { backflipJson } from "./backflip_cli.ts";
 
 /** The screens: env, labels and steps (the issue's short runs). */
 const TASKS = {
@@ -54,7 +54,6 @@ for (const t of tasks) if (!(t in TASKS)) throw new Error(`unknown task '${t}'`)
 const variants = values.variants.split(",");
 for (const v of variants) if (!(v in VARIANTS)) throw new Error(`unknown variant '${v}'`);
 const seeds = values.seeds.split(",").map(Number);
-const bin = join(import.meta.dirname, "..", "bin", "backflip.js");
 
 type Row = {
   task: Task;
@@ -79,23 +78,13 @@ async function train(task: Task, variant: string, seed: number, scratch: string)
     ...["--steps", String(steps), "--seed", String(seed)],
     ...["--run", join(scratch, `${task}-${variant}-s${seed}`), "--json", ...flags],
   ];
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      text += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve(text)
-        : reject(new Error(`${task} ${variant} s${seed}: ${err.slice(-500)}`)),
-    );
-  });
-  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
+  type Result = {
+    labels: number;
+    steps: number;
+    wallSeconds: number;
+    evalReturn: { mean: number };
+  };
+  const result = await backflipJson<Result>(args, `${task} ${variant} s${seed}`);
   return {
     task,
     variant,

@@ -12,6 +12,7 @@ import {
   labelledPairs,
   oracle,
   randomLinearReward,
+  rankingAccuracy,
   syntheticClip,
   type TrueReward,
   trueReturn,
@@ -19,17 +20,6 @@ import {
 
 const OBS = box([-5, -5, -5], [5, 5, 5]);
 const ACT = box([-1], [1]);
-
-/** Share of pairs whose order by predicted return matches the order by true return. */
-function rankingAccuracy(ensemble: RewardEnsemble, pairs: LabelledPair[]): number {
-  const left = ensemble.predictReturns(pairs.map((p) => p.left));
-  const right = ensemble.predictReturns(pairs.map((p) => p.right));
-  let correct = 0;
-  pairs.forEach((p, i) => {
-    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
-  });
-  return correct / pairs.length;
-}
 
 function concatRows(clips: Clip[]): { obs: Float32Array; actions: Float32Array } {
   const obs: number[] = [];

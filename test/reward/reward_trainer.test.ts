@@ -5,7 +5,7 @@ import { box } from "../../src/core/spaces.ts";
 import type { Clip } from "../../src/core/types.ts";
 import { RewardEnsemble } from "../../src/reward/index.ts";
 import { memberViews, trainableExamples } from "../../src/reward/reward_trainer.ts";
-import { labelledPairs, randomLinearReward, trueReturn } from "./synthetic.ts";
+import { labelledPairs, randomLinearReward, rankingAccuracy } from "./synthetic.ts";
 
 const OBS = box([-5, -5, -5], [5, 5, 5]);
 const ACT = box([-1], [1]);
@@ -66,7 +66,7 @@ test("with evalPairs the evaluation pass covers only a sample of the pairs, and 
   assert.equal(evaluated.length, 2);
   for (const n of evaluated) assert.ok(n <= 120, `evaluated ${n} clips`);
 
-  const accuracy = ranking(ensemble, heldOut);
+  const accuracy = rankingAccuracy(ensemble, heldOut);
   ensemble.dispose();
   assert.ok(accuracy >= 0.93, `held-out ranking accuracy ${accuracy}`);
   assert.ok(result.valAccuracy >= 0.85, `validation accuracy ${result.valAccuracy}`);
@@ -101,7 +101,7 @@ test("temporal cropping trains each pair on a common window of (1 − f)·H to H
   ensemble.train(train, { steps: 40 });
   assert.ok(Math.min(...windows) >= 10 && Math.max(...windows) <= 20, [...windows].join(","));
   assert.ok(windows.size >= 8, `${windows.size} different lengths`);
-  const accuracy = ranking(ensemble, heldOut);
+  const accuracy = rankingAccuracy(ensemble, heldOut);
   ensemble.dispose();
   assert.ok(accuracy >= 0.9, `held-out ranking accuracy ${accuracy}`);
 });
@@ -131,13 +131,3 @@ test("pseudo-labels: confident unlabelled pairs of the pool are trained on, as t
   assert.equal(off.train(train, { steps: 5, unlabelled: pool }).pseudoLabels, 0);
   off.dispose();
 });
-
-function ranking(ensemble: RewardEnsemble, pairs: ReturnType<typeof labelledPairs>): number {
-  const left = ensemble.predictReturns(pairs.map((p) => p.left));
-  const right = ensemble.predictReturns(pairs.map((p) => p.right));
-  let correct = 0;
-  pairs.forEach((p, i) => {
-    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
-  });
-  return correct / pairs.length;
-}

@@ -82,3 +82,17 @@ export function randomLinearReward(rng: Rng, obsSize: number, actSize: number): 
 }
 
 export const seeded = (seed: number) => new Rng(seed);
+
+/** Share of pairs whose order by predicted return matches the order by true return. */
+export function rankingAccuracy(
+  model: { predictReturns(clips: readonly Clip[]): Float64Array },
+  pairs: LabelledPair[],
+): number {
+  const left = model.predictReturns(pairs.map((p) => p.left));
+  const right = model.predictReturns(pairs.map((p) => p.right));
+  let correct = 0;
+  pairs.forEach((p, i) => {
+    if (left[i] > right[i] === trueReturn(p.left) > trueReturn(p.right)) correct += 1;
+  });
+  return correct / pairs.length;
+}
