@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { exportPreferences, META, PreferenceStore, type RunInfo } from "../store/index.ts";
+import { exportPreferences, PreferenceStore } from "../store/index.ts";
 import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
 
 const EXPORT_COMMAND = defineCommand({
@@ -47,7 +47,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
   const store = await PreferenceStore.open(storePath);
   try {
-    const run = await store.getMeta<RunInfo>(META.run);
+    const run = await store.getMeta("run");
     const envId = run?.envId ?? (await store.answeredComparisons({ limit: 1 }))[0]?.left.envId;
     if (envId === undefined) {
       throw new UsageError(`backflip export: '${dir}' has no answers and no run info to export`);

@@ -401,7 +401,7 @@ export class PreferenceLoop {
     // The store answers synchronously, so without this turn of the event loop a run would
     // starve timers and signal handlers (Ctrl-C) until it ended.
     await new Promise((resolve) => setImmediate(resolve));
-    const control = (await this.store.getMeta<TrainerControl>(META.control)) ?? {};
+    const control = (await this.store.getMeta(META.control)) ?? {};
     if (control.stopAt !== undefined) this.stopRequested = true;
     if (control.endLabellingAt !== undefined) this.labellingEnded = true;
     const status: TrainerStatus = {

@@ -28,7 +28,6 @@ import {
   type LabellerActivity,
   type LabellerRef,
   type Lease,
-  META,
   OWNER_NAME,
   type PreferenceStore,
   StoreError,
@@ -147,7 +146,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   }
   const metrics = new MetricsTail(join(runDir, "metrics.jsonl"), log);
 
-  const runInfo = async () => (await store.getMeta<RunInfo>("run")) ?? null;
+  const runInfo = async () => (await store.getMeta("run")) ?? null;
 
   const clipViews = async (clips: Clip[]) => {
     const run = await runInfo();
@@ -173,8 +172,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
 
   /** The owner's requests reach the trainer through the store, which it reads on every beat. */
   const requestControl = async (request: TrainerControl) => {
-    const control = (await store.getMeta<TrainerControl>(META.control)) ?? {};
-    await store.setMeta(META.control, { ...control, ...request });
+    // Read and written in one transaction: two servers taking two requests keep both.
+    await store.updateMeta("control", (control) => ({ ...control, ...request }));
     const progress = await runProgress(store);
     return { requested: true, trainer: progress?.trainer ?? "not_running" };
   };
@@ -272,21 +271,17 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
           const midnight = new Date();
           midnight.setHours(0, 0, 0, 0);
           const counts = await store.labellerAnswerCounts(who.ref, midnight.getTime());
-          const schedule = await store.getMeta<{ wanted?: unknown }>("schedule");
-          const agreement =
-            await store.getMeta<Record<string, { agree?: unknown; total?: unknown }>>(
-              "labellerAgreement",
-            );
+          const schedule = await store.getMeta("schedule");
+          const agreement = await store.getMeta("labellerAgreement");
           const mine =
-            agreement && typeof agreement === "object" ? agreement[who.labeller] : undefined;
-          const agree = Number(mine?.agree);
-          const total = Number(mine?.total);
-          const wanted = Number(schedule?.wanted);
+            agreement && Object.hasOwn(agreement, who.labeller)
+              ? agreement[who.labeller]
+              : undefined;
           return {
             answeredToday: counts.since,
             answeredTotal: counts.total,
-            wanted: schedule && Number.isFinite(wanted) ? wanted : null,
-            agreement: Number.isFinite(agree) && total > 0 ? agree / total : null,
+            wanted: schedule?.wanted ?? null,
+            agreement: mine && mine.total > 0 ? mine.agree / mine.total : null,
             run: await runProgress(store),
           };
         },
@@ -355,8 +350,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       throw new HttpError(401, "bad_token", "the Authorization header must be 'Bearer <token>'");
     }
     // Read from the store on every request: a rotated or revoked token fails at once.
-    const ownerHash = await store.getMeta<string>("ownerTokenHash");
-    if (typeof ownerHash === "string" && /^[0-9a-f]{64}$/.test(ownerHash)) {
+    const ownerHash = await store.getMeta("ownerTokenHash");
+    if (ownerHash !== undefined) {
       const given = Buffer.from(hashToken(token), "hex");
       if (timingSafeEqual(given, Buffer.from(ownerHash, "hex")))
         return { labeller: OWNER, ref: { kind: "owner" }, isOwner: true };

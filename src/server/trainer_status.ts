@@ -4,7 +4,7 @@
  * a crashed trainer must never look as if it were still making questions.
  */
 import { hostname } from "node:os";
-import { isProcessAlive, META, type PreferenceStore, type TrainerStatus } from "../store/index.ts";
+import { isProcessAlive, type PreferenceStore, type TrainerStatus } from "../store/index.ts";
 
 /** A heartbeat older than this means the trainer is gone, wherever it ran. */
 export const HEARTBEAT_STALE_MS = 60_000;
@@ -50,7 +50,7 @@ export async function runProgress(
   store: PreferenceStore,
   now = Date.now(),
 ): Promise<RunProgress | null> {
-  const status = await store.getMeta<TrainerStatus>(META.trainer);
+  const status = await store.getMeta("trainer");
   if (!status) return null;
   // Answers are counted in the store: they count even while no trainer runs.
   const { answered } = await store.labelProgress();

@@ -91,7 +91,8 @@ test("the dashboard shows the curves, the live agent, recent answers and labelle
     assert.match((await page.textContent("#live-version")) ?? "", /policy v12/);
 
     // A new live clip replaces the old one.
-    const live = await run.store.getMeta<Record<string, unknown>>("live");
+    const live = await run.store.getMeta("live");
+    assert.ok(live);
     await run.store.setMeta("live", { ...live, policyVersion: 13, envStep: 131_072 });
     await waitFor(async () => (await probe(page)).liveVersion === 13, "the new live clip");
 
@@ -144,7 +145,8 @@ test("a goal run's dashboard shows what the goal counts per episode", async () =
   const run = await buildRun({ metricsRows: 4 });
   const server = await startServer(run);
   try {
-    const info = await run.store.getMeta<Record<string, unknown>>("run");
+    const info = await run.store.getMeta("run");
+    assert.ok(info);
     await run.store.setMeta("run", { ...info, goalMeasure: "landed backflips" });
     const row = JSON.parse(metricsLines(5).split("\n")[4]);
     appendFileSync(

@@ -537,7 +537,7 @@ test("stats, live and metrics read what the trainer writes", async () => {
 
   assert.deepEqual((await api(base, "GET", "/api/live", { token: ann })).json, { live: null });
   const live = {
-    frames: [{ kind: "cartpole", x: 0, theta: 0 }],
+    frames: [{ kind: "cartpole" as const, x: 0, theta: 0 }],
     predicted: [0.1],
     policyVersion: 3,
     envStep: 900,

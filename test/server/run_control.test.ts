@@ -86,7 +86,7 @@ test("only the owner may stop the run or end labelling; the requests reach the t
   assert.deepEqual(stop.json, { requested: true, trainer: "waiting" });
   const end = await api(base, "POST", "/api/run/end-labelling", { token: OWNER_TOKEN, body: {} });
   assert.equal(end.status, 200);
-  const control = await t.store.getMeta<{ stopAt?: number; endLabellingAt?: number }>(META.control);
+  const control = await t.store.getMeta(META.control);
   assert.ok(control?.stopAt && control.endLabellingAt, "both requests are kept");
 
   // Once the trainer has ended labelling, the page is told so instead of being handed questions.

@@ -346,14 +346,36 @@ test("labellers authenticate by token; only a hash is stored", async () => {
   });
 });
 
-test("run metadata stores JSON values by key", async () => {
+test("run metadata stores one typed JSON value per key; a malformed one reads as absent", async () => {
   await withStore(async (store) => {
-    assert.equal(await store.getMeta("config"), undefined);
-    await store.setMeta("config", { env: "Hopper-v5", seeds: [1, 2] });
-    await store.setMeta("config", { env: "Hopper-v5", seeds: [3] });
-    await store.setMeta("step", 42);
-    assert.deepEqual(await store.getMeta("config"), { env: "Hopper-v5", seeds: [3] });
-    assert.equal(await store.getMeta<number>("step"), 42);
+    assert.equal(await store.getMeta("schedule"), undefined);
+    await store.setMeta("schedule", { wanted: 10, asked: 4 });
+    await store.setMeta("schedule", { wanted: 12, asked: 6 });
+    await store.setMeta("control", {});
+    assert.deepEqual(await store.getMeta("schedule"), { wanted: 12, asked: 6 });
+    assert.deepEqual(await store.getMeta("control"), {});
+    // Written by another process, by hand, or by an older version: checked, not cast.
+    await store.kysely
+      .updateTable("run_meta")
+      .set({ value: JSON.stringify({ wanted: "many", asked: 6 }) })
+      .where("key", "=", "schedule")
+      .execute();
+    assert.equal(await store.getMeta("schedule"), undefined);
+    await store.kysely
+      .insertInto("run_meta")
+      .values({ key: "ownerTokenHash", value: "{not json" })
+      .execute();
+    assert.equal(await store.getMeta("ownerTokenHash"), undefined);
+  });
+});
+
+test("updateMeta changes a value in one transaction, keeping what others wrote", async () => {
+  await withStore(async (store) => {
+    await Promise.all([
+      store.updateMeta("control", (c) => ({ ...c, stopAt: 1 })),
+      store.updateMeta("control", (c) => ({ ...c, endLabellingAt: 2 })),
+    ]);
+    assert.deepEqual(await store.getMeta("control"), { stopAt: 1, endLabellingAt: 2 });
   });
 });
 
