@@ -91,6 +91,7 @@ export class Answers {
     assertAnswer(input.answer);
     const labeller = toRef(input.labeller);
     return this.ctx.transaction(async (trx) => {
+      await this.ctx.lockLabeller(trx, labeller);
       const previous = await findByRequestId(trx, input.requestId);
       if (previous) {
         if (previous.answer.queryId !== input.queryId || !sameRef(previous.by, labeller)) {
@@ -98,13 +99,8 @@ export class Answers {
         }
         return { stored: false, answer: previous.answer };
       }
-      const query = await trx
-        .selectFrom("queries")
-        .select("id")
-        .where("id", "=", input.queryId)
-        .executeTakeFirst();
-      if (!query) throw new UnknownQueryError(input.queryId);
-      const answer = await insertAnswer(trx, { ...input, labeller });
+      if (!(await this.lockQuery(trx, input.queryId))) throw new UnknownQueryError(input.queryId);
+      const answer = await insertAnswer(this.ctx, trx, { ...input, labeller });
       return { stored: true, answer };
     });
   }
@@ -120,16 +116,23 @@ export class Answers {
     const now = input.now ?? this.ctx.now();
     const caller = input.labeller === undefined ? undefined : toRef(input.labeller);
     return this.ctx.transaction(async (trx) => {
-      const lease = await trx
-        .selectFrom("leases")
-        .selectAll()
-        .where("lease_id", "=", input.leaseId)
-        .executeTakeFirst();
-      if (!lease) throw new UnknownLeaseError(input.leaseId);
-      const holder = rowRef(lease);
+      const readLease = () =>
+        trx
+          .selectFrom("leases")
+          .selectAll()
+          .where("lease_id", "=", input.leaseId)
+          .executeTakeFirst();
+      const found = await readLease();
+      if (!found) throw new UnknownLeaseError(input.leaseId);
+      const holder = rowRef(found);
       if (caller !== undefined && !sameRef(holder, caller)) {
         throw new UnknownLeaseError(input.leaseId);
       }
+      // Postgres: the holder's other requests and the query's other writers wait; the lease is
+      // read again once they are done, so a resend that raced its first send sees its answer.
+      await this.ctx.lockLabeller(trx, holder);
+      await this.lockQuery(trx, found.query_id);
+      const lease = this.ctx.flavor === "postgres" ? (await readLease())! : found;
       const previous = await findByRequestId(trx, input.requestId);
       if (previous) {
         if (previous.answer.queryId !== lease.query_id || !sameRef(previous.by, holder)) {
@@ -146,7 +149,7 @@ export class Answers {
         .where("created_at", ">", lease.created_at)
         .executeTakeFirst();
       if (newer) throw new LeaseExpiredError(input.leaseId);
-      const answer = await insertAnswer(trx, {
+      const answer = await insertAnswer(this.ctx, trx, {
         queryId: lease.query_id,
         answer: input.answer,
         labeller: holder,
@@ -157,6 +160,11 @@ export class Answers {
         .updateTable("leases")
         .set({ answer_id: answer.id })
         .where("lease_id", "=", input.leaseId)
+        .execute();
+      await trx
+        .updateTable("queries")
+        .set({ leased_until: null })
+        .where("id", "=", lease.query_id)
         .execute();
       return { stored: true, answer };
     });
@@ -171,6 +179,7 @@ export class Answers {
   async undoLast(labeller: LabellerArg, now = this.ctx.now()): Promise<StoredAnswer | null> {
     const who = toRef(labeller);
     return this.ctx.transaction(async (trx) => {
+      await this.ctx.lockLabeller(trx, who);
       const row = await trx
         .selectFrom("answers")
         .selectAll()
@@ -200,6 +209,7 @@ export class Answers {
   async importComparisons(items: ComparisonImport[]): Promise<{ added: number; skipped: number }> {
     for (const item of items) assertAnswer(item.answer);
     return this.ctx.transaction(async (trx) => {
+      await this.ctx.lockAnswerOrder(trx);
       let added = 0;
       for (const item of items) {
         const { query } = item;
@@ -224,7 +234,7 @@ export class Answers {
           .where("undone_at", "is", null)
           .executeTakeFirst();
         if (seen || mine) continue;
-        await insertAnswer(trx, {
+        await insertAnswer(this.ctx, trx, {
           ...item,
           queryId,
           labeller: { kind: "import", name: item.labeller },
@@ -233,6 +243,13 @@ export class Answers {
       }
       return { added, skipped: items.length - added };
     });
+  }
+
+  /** Whether query `id` exists; on Postgres its row is locked until `trx` ends. */
+  private async lockQuery(trx: StoreTrx, id: string): Promise<boolean> {
+    let find = trx.selectFrom("queries").select("id").where("id", "=", id);
+    if (this.ctx.flavor === "postgres") find = find.forUpdate();
+    return (await find.executeTakeFirst()) !== undefined;
   }
 
   /**
@@ -346,10 +363,16 @@ async function findByRequestId(
   return row ? { answer: rowToAnswer(row), by: rowRef(row) } : null;
 }
 
+/**
+ * Inserts an answer in `trx`, after the run's other answers (see StoreContext.lockAnswerOrder).
+ * The caller has checked the query exists and, on Postgres, locked its row.
+ */
 async function insertAnswer(
+  ctx: StoreContext,
   trx: StoreTrx,
   input: RecordAnswerInput & { labeller: LabellerRef },
 ): Promise<StoredAnswer> {
+  await ctx.lockAnswerOrder(trx);
   const name = refName(input.labeller);
   const mine = await trx
     .selectFrom("answers")

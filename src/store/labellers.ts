@@ -49,12 +49,14 @@ export class Labellers {
   async remove(name: string, now = this.ctx.now()): Promise<Labeller> {
     return this.ctx.transaction(async (trx) => {
       const row = await findLabellerRow(trx, name);
+      const who = { kind: "person", id: Number(row.id), name } as const;
+      await this.ctx.lockLabeller(trx, who);
       await trx
         .updateTable("labellers")
         .set({ token_hash: null, removed_at: row.removed_at ?? now })
         .where("id", "=", row.id)
         .execute();
-      await endLeases(trx, { kind: "person", id: Number(row.id), name }, now);
+      await endLeases(trx, who, now);
       return rowToLabeller({ ...row, removed_at: row.removed_at ?? now });
     });
   }
@@ -68,12 +70,14 @@ export class Labellers {
     const token = newToken();
     return this.ctx.transaction(async (trx) => {
       const row = await findLabellerRow(trx, name);
+      const who = { kind: "person", id: Number(row.id), name } as const;
+      await this.ctx.lockLabeller(trx, who);
       await trx
         .updateTable("labellers")
         .set({ token_hash: hashToken(token), removed_at: null })
         .where("id", "=", row.id)
         .execute();
-      await endLeases(trx, { kind: "person", id: Number(row.id), name }, now);
+      await endLeases(trx, who, now);
       return { labeller: rowToLabeller({ ...row, removed_at: null }), token };
     });
   }

@@ -46,38 +46,22 @@ export class Leases {
   ): Promise<Lease | null> {
     const who = toRef(labeller);
     return this.ctx.transaction(async (trx) => {
+      await this.ctx.lockLabeller(trx, who);
       await checkLeaseLimit(trx, who, now, limit.maxLive);
-      const row = await trx
+      let pick = trx
         .selectFrom("queries as q")
         .select("q.id")
         // Matches the partial index queries_open, so answered queries are never scanned.
         .where("q.live_answers", "=", sql.lit(0))
-        .where(({ and, not, exists, selectFrom }) =>
-          and([
-            not(
-              exists(
-                selectFrom("answers as a")
-                  .select("a.id")
-                  .whereRef("a.query_id", "=", "q.id")
-                  .where("a.undone_at", "is", null),
-              ),
-            ),
-            not(
-              exists(
-                selectFrom("leases as l")
-                  .select("l.lease_id")
-                  .whereRef("l.query_id", "=", "q.id")
-                  .where("l.answer_id", "is", null)
-                  .where("l.expires_at", ">", now),
-              ),
-            ),
-            notSeenInGroup(who, now),
-          ]),
-        )
+        .where((eb) => eb.or([eb("q.leased_until", "is", null), eb("q.leased_until", "<=", now)]))
+        .where(notSeenInGroup(who, now))
         .orderBy("q.created_at")
         .orderBy("q.id")
-        .limit(1)
-        .executeTakeFirst();
+        .limit(1);
+      // Postgres: a query another server is leasing or answering right now is passed over, and
+      // one leased or answered since this statement began is re-checked on its row and skipped.
+      if (this.ctx.flavor === "postgres") pick = pick.forUpdate().skipLocked();
+      const row = await pick.executeTakeFirst();
       if (!row) return null;
       return insertLease(trx, row.id, who, ttlMs, now);
     });
@@ -98,11 +82,13 @@ export class Leases {
   ): Promise<Lease | null> {
     const who = toRef(labeller);
     return this.ctx.transaction(async (trx) => {
-      const exists = await trx
+      await this.ctx.lockLabeller(trx, who);
+      let find = trx
         .selectFrom("queries as q")
         .select(["q.id", notSeenInGroup(who, now).as("free")])
-        .where("q.id", "=", queryId)
-        .executeTakeFirst();
+        .where("q.id", "=", queryId);
+      if (this.ctx.flavor === "postgres") find = find.forUpdate();
+      const exists = await find.executeTakeFirst();
       if (!exists) throw new UnknownQueryError(queryId);
       if (!exists.free) return null;
       const answered = await trx
@@ -137,12 +123,24 @@ export class Leases {
 
 /** Ends `labeller`'s unanswered leases now: their queries go back to the pool. */
 export async function endLeases(trx: StoreTrx, labeller: LabellerRef, now: number): Promise<void> {
-  await trx
+  const ended = await trx
     .updateTable("leases")
     .set({ expires_at: now })
     .where(isRef("leases", labeller))
     .where("answer_id", "is", null)
     .where("expires_at", ">", now)
+    .returning("query_id")
+    .execute();
+  if (ended.length === 0) return;
+  await trx
+    .updateTable("queries")
+    .set({ leased_until: now })
+    .where(
+      "id",
+      "in",
+      ended.map((e) => e.query_id),
+    )
+    .where("leased_until", ">", now)
     .execute();
 }
 
@@ -166,6 +164,11 @@ async function insertLease(
       expires_at: expiresAt,
       answer_id: null,
     })
+    .execute();
+  await trx
+    .updateTable("queries")
+    .set({ leased_until: expiresAt })
+    .where("id", "=", queryId)
     .execute();
   const query = await loadQuery(trx, queryId);
   return { leaseId, labeller: refName(labeller), expiresAt, query: query! };

@@ -199,6 +199,19 @@ export const MIGRATIONS: StoreMigration[] = [
       });
     },
   },
+  {
+    // Concurrent servers on Postgres take leases with FOR UPDATE SKIP LOCKED. For that, whether a
+    // query is leased must be on the query row itself: a transaction that locks a row another
+    // one leased and committed meanwhile re-checks only that row's columns. `leased_until` is
+    // when the query's current unanswered lease ends (null: none, or answered).
+    name: "0005_leased_until",
+    async up(db) {
+      await db.schema.alterTable("queries").addColumn("leased_until", "bigint").execute();
+      await sql`update queries set leased_until = (
+          select max(l.expires_at) from leases l
+          where l.query_id = queries.id and l.answer_id is null)`.execute(db);
+    },
+  },
 ];
 
 /** Runs `fn` in a transaction, or in the one `db` already is (Postgres migrations run in one). */
@@ -215,6 +228,8 @@ export async function migrate<DB>(
   db: Kysely<DB>,
   flavor: SqlFlavor,
   migrations: StoreMigration[] = MIGRATIONS,
+  /** Postgres: the run's schema, which also holds the record of applied migrations. */
+  schema?: string,
 ): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
@@ -229,11 +244,14 @@ export async function migrate<DB>(
   if (names.some((n, i) => n !== sorted[i])) {
     throw new Error(`migrations must be listed in name order: ${names.join(", ")}`);
   }
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  // On Postgres the record lives in the run's own schema: Kysely would otherwise take another
+  // run's `kysely_migration` table, in any schema, for this one's.
+  const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`store migration ${failed ?? "?"} failed: ${detail}`);
+    throw new Error(`store migration ${failed ?? "?"} failed: ${detail}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }

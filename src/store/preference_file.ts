@@ -14,15 +14,11 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import type { Clip, Frame } from "../core/types.ts";
 import { encodeClipArrays } from "./clip_codec.ts";
-import {
-  type AnsweredComparison,
-  type ComparisonImport,
-  PreferenceStore,
-} from "./preference_store.ts";
+import type { AnsweredComparison, ComparisonImport, PreferenceStore } from "./preference_store.ts";
+import { hasRunStore, openRunStore } from "./run_store.ts";
 
 export const PREFERENCE_FORMAT = "backflip-preferences";
 export const PREFERENCE_FORMAT_VERSION = 1;
@@ -260,8 +256,8 @@ export type ImportResult = {
 };
 
 /**
- * Adds the answered comparisons of `source` (a preference file, or a run directory holding
- * `store.sqlite`, read directly) to `store`, in one transaction. Every clip must be of env
+ * Adds the answered comparisons of `source` (a preference file, or a run directory, whose store
+ * is read directly: its `store.sqlite`, or the Postgres store its `store.json` names) to `store`, in one transaction. Every clip must be of env
  * `envId`; otherwise this throws, listing the env ids found, and writes nothing.
  *
  * Answers keep their labeller and time. Clips are matched by content: a clip the store already
@@ -470,13 +466,12 @@ function checkEnv(source: string, records: ComparisonRecord[], envId: string): v
 }
 
 async function readRunDirectory(dir: string): Promise<ComparisonRecord[]> {
-  const path = join(dir, "store.sqlite");
-  if (!existsSync(path)) {
+  if (!hasRunStore(dir)) {
     throw new Error(
-      `${dir} has no store.sqlite, so it is not a run directory; pass a run directory or a file written by 'backflip export'`,
+      `${dir} has no store.sqlite (nor store.json), so it is not a run directory; pass a run directory or a file written by 'backflip export'`,
     );
   }
-  const source = await PreferenceStore.open(path);
+  const source = await openRunStore(dir);
   try {
     const records: ComparisonRecord[] = [];
     for (let afterId = 0; ; ) {

@@ -11,11 +11,13 @@
  *   stats.ts      counts and agreement over answers, for the page and the owner
  *   run_meta.ts   what the trainer tells the servers (run info, heartbeat, live clip, …)
  *
- * An answer is acknowledged only after its transaction commits with synchronous=FULL, so an
- * acknowledged answer survives `kill -9` and power loss. A retried submit carries the same
- * `requestId` and is stored once.
+ * Two dialects: a SQLite file (the default, one machine) and Postgres (many servers and runs on
+ * one database, each run in a schema of its own; see postgres.ts and context.ts). An answer is
+ * acknowledged only after its transaction commits (SQLite: synchronous=FULL; Postgres: its
+ * default synchronous commit), so an acknowledged answer survives `kill -9` of the process. A
+ * retried submit carries the same `requestId` and is stored once.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Clip, Query } from "../core/types.ts";
 import {
   type AnsweredComparison,
@@ -33,7 +35,9 @@ import type { LabellerArg } from "./labeller_ref.ts";
 import { type Labeller, Labellers } from "./labellers.ts";
 import { type Lease, type LeaseLimit, Leases } from "./leases.ts";
 import { MIGRATIONS, migrate, type SqlFlavor, type StoreMigration } from "./migrations.ts";
+import { isPostgresUrl, openPostgres, redactUrl } from "./postgres.ts";
 import { Queries, type QueryRecord } from "./queries.ts";
+import { acquireStoreLock, type StoreLock } from "./run_lock.ts";
 import { MetaStore, type RunMeta, type RunMetaKey } from "./run_meta.ts";
 import type { QueryPhase, StoreSchema } from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
@@ -70,7 +74,19 @@ export type OpenOptions = {
   now?: () => number;
   /** The migrations to apply (tests use a prefix of the real list). */
   migrations?: StoreMigration[];
+  /** Postgres: the schema that holds this run's tables (created if missing; default `public`). */
+  schema?: string;
+  /** Postgres: connections in this process's pool (default 8). */
+  poolSize?: number;
 };
+
+/** Where a store lives: a SQLite file, or a schema of a Postgres database. */
+export type StoreLocation =
+  | { kind: "sqlite"; path: string }
+  | { kind: "postgres"; url: string; schema: string };
+
+/** Postgres errors of two processes creating the same schema or tables at once: try again. */
+const CREATE_RACES = new Set(["23505", "42P06", "42P07", "40P01"]);
 
 export class PreferenceStore {
   readonly clips: Clips;
@@ -82,7 +98,11 @@ export class PreferenceStore {
   readonly meta: MetaStore;
   private readonly now: () => number;
 
-  private constructor(private readonly ctx: StoreContext) {
+  private constructor(
+    private readonly ctx: StoreContext,
+    /** Where this store lives (a Postgres URL as given, password included). */
+    readonly location: StoreLocation,
+  ) {
     this.now = ctx.now;
     this.clips = new Clips(ctx);
     this.queries = new Queries(ctx);
@@ -98,19 +118,58 @@ export class PreferenceStore {
    * file once per process and share the instance: several processes may each hold one (WAL), but
    * two instances in one process would block each other's write transactions.
    */
-  static async open(path: string, options: OpenOptions = {}): Promise<PreferenceStore> {
-    const db = openSqlite<StoreSchema>(path);
+  static async open(target: string, options: OpenOptions = {}): Promise<PreferenceStore> {
+    if (isPostgresUrl(target)) return PreferenceStore.openPostgres(target, options);
+    const db = openSqlite<StoreSchema>(target);
     try {
       await migrate(db, "sqlite", options.migrations ?? MIGRATIONS);
     } catch (e) {
       await db.destroy();
       throw e;
     }
-    return new PreferenceStore(new StoreContext(db, "sqlite", options.now ?? Date.now));
+    const ctx = new StoreContext(db, "sqlite", options.now ?? Date.now);
+    return new PreferenceStore(ctx, { kind: "sqlite", path: target });
+  }
+
+  /**
+   * Connects to the Postgres database at `url`, creates `options.schema` if missing, and applies
+   * the migrations it lacks there. Several processes (servers, the trainer) may each hold one.
+   */
+  private static async openPostgres(url: string, options: OpenOptions): Promise<PreferenceStore> {
+    const schema = options.schema ?? "public";
+    const db = openPostgres<StoreSchema>(url, { schema, max: options.poolSize });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+        await migrate(db, "postgres", options.migrations ?? MIGRATIONS, schema);
+        break;
+      } catch (error) {
+        const code = codeOf(error) ?? codeOf((error as Error).cause);
+        if (attempt < 3 && code !== undefined && CREATE_RACES.has(code)) continue;
+        await db.destroy();
+        throw new Error(`Postgres store ${redactUrl(url)} (schema ${schema}): ${describe(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    const ctx = new StoreContext(db, "postgres", options.now ?? Date.now);
+    return new PreferenceStore(ctx, { kind: "postgres", url, schema });
   }
 
   async close(): Promise<void> {
     await this.ctx.db.destroy();
+  }
+
+  /**
+   * Takes the run's lock in the store, so that two trainers never train one run: on Postgres an
+   * advisory lock held by a connection of its own until `release()` (or until the process dies,
+   * which closes the connection). On SQLite the run folder's LOCK file is the lock; this adds
+   * nothing. Throws when another process holds it.
+   */
+  async lockRun(): Promise<StoreLock> {
+    if (this.location.kind === "sqlite") return { release() {} };
+    const holder = await this.getMeta("trainer").catch(() => undefined);
+    return acquireStoreLock(this.location.url, this.location.schema, holder);
   }
 
   get flavor(): SqlFlavor {
@@ -296,4 +355,18 @@ export class PreferenceStore {
   ): Promise<RunMeta[K]> {
     return this.meta.update(key, fn);
   }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // pg reports an unreachable server as an AggregateError with an empty message.
+  if (error.message === "" && error instanceof AggregateError) {
+    return error.errors.map((e: Error) => e.message).join("; ");
+  }
+  return error.message;
 }

@@ -34,6 +34,8 @@ export interface QueriesTable {
   created_at: number;
   /** Live (not undone) answers to this query, kept by the store as answers come and go. */
   live_answers: Generated<number>;
+  /** When the query's current unanswered lease ends; null when it has none (or was answered). */
+  leased_until: number | null;
 }
 
 export interface AnswersTable {
