@@ -4,12 +4,17 @@
  * Markdown table to experiments/results/core_loop.md.
  *
  *   node --import tsx experiments/core_loop.ts [--only pendulum-oracle,cartpole-pref]
+ *
+ * With --queue postgres://… the grid goes to a sweep queue instead (one sweep per case, named
+ * core-loop-<case>), for `backflip worker --db postgres://… --runs DIR` on any number of
+ * machines; the script waits for the runs there and writes the same table from their results.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { enqueueGrid, gridFromTrainArgs, listRuns, SweepDb } from "../src/sweep/index.ts";
 
 type Case = { name: string; args: string[]; goal: string; pass: (mean: number) => boolean };
 
@@ -51,7 +56,11 @@ const CASES: Case[] = [
 ];
 
 const { values } = parseArgs({
-  options: { only: { type: "string" }, seeds: { type: "string", default: "1,2,3" } },
+  options: {
+    only: { type: "string" },
+    seeds: { type: "string", default: "1,2,3" },
+    queue: { type: "string" },
+  },
 });
 const only = values.only?.split(",");
 const seeds = values.seeds.split(",").map(Number);
@@ -72,30 +81,73 @@ const jsonPath = join(resultsDir, "core_loop.json");
 const rows: Row[] = existsSync(jsonPath)
   ? (JSON.parse(readFileSync(jsonPath, "utf8")) as Row[])
   : [];
-for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
-  for (const seed of seeds) {
-    const run = join(scratch, `${c.name}-s${seed}`);
-    const r = spawnSync(
-      process.execPath,
-      [bin, "train", ...c.args, "--seed", String(seed), "--run", run, "--json"],
-      {
-        encoding: "utf8",
-      },
-    );
-    if (r.status !== 0) throw new Error(`${c.name} seed ${seed} failed: ${r.stderr}`);
-    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-    const row: Row = {
-      name: c.name,
-      seed,
-      eval: out.evalReturn.mean,
-      wall: out.wallSeconds,
-      labels: out.labels,
-      correlation: out.final?.rewardCorrelation ?? null,
-    };
-    const old = rows.findIndex((r) => r.name === row.name && r.seed === row.seed);
-    if (old >= 0) rows.splice(old, 1);
-    rows.push(row);
-    console.log(JSON.stringify(row));
+function keep(row: Row): void {
+  const old = rows.findIndex((r) => r.name === row.name && r.seed === row.seed);
+  if (old >= 0) rows.splice(old, 1);
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+type TrainOut = {
+  evalReturn: { mean: number };
+  wallSeconds: number;
+  labels: number;
+  final: { rewardCorrelation: number | null } | null;
+};
+
+const rowOf = (name: string, seed: number, out: TrainOut): Row => ({
+  name,
+  seed,
+  eval: out.evalReturn.mean,
+  wall: out.wallSeconds,
+  labels: out.labels,
+  correlation: out.final?.rewardCorrelation ?? null,
+});
+
+const cases = CASES.filter((c) => !only || only.includes(c.name));
+if (values.queue) await onQueue(values.queue);
+else {
+  for (const c of cases) {
+    for (const seed of seeds) {
+      const run = join(scratch, `${c.name}-s${seed}`);
+      const r = spawnSync(
+        process.execPath,
+        [bin, "train", ...c.args, "--seed", String(seed), "--run", run, "--json"],
+        {
+          encoding: "utf8",
+        },
+      );
+      if (r.status !== 0) throw new Error(`${c.name} seed ${seed} failed: ${r.stderr}`);
+      keep(rowOf(c.name, seed, JSON.parse(r.stdout.trim().split("\n").at(-1)!)));
+    }
+  }
+}
+
+/** Queues each case's seeds as a sweep, waits for the workers to finish them, and keeps their rows. */
+async function onQueue(url: string): Promise<void> {
+  const db = await SweepDb.open(url);
+  try {
+    const sweeps = new Map<string, string>();
+    for (const c of cases) {
+      const sweep = `core-loop-${c.name}`;
+      const { added, existing } = await enqueueGrid(db, gridFromTrainArgs(sweep, c.args, seeds));
+      console.error(`${sweep}: ${added.length} queued, ${existing.length} there already`);
+      sweeps.set(sweep, c.name);
+    }
+    console.error(`waiting for workers: backflip worker --db ${url} --runs DIR`);
+    for (;;) {
+      const runs = (await Promise.all([...sweeps.keys()].map((s) => listRuns(db, s)))).flat();
+      const failed = runs.filter((r) => r.state === "failed");
+      if (failed.length > 0)
+        throw new Error(`failed: ${failed.map((r) => `${r.name}: ${r.error}`).join("; ")}`);
+      if (runs.every((r) => r.state === "done")) {
+        for (const r of runs) keep(rowOf(sweeps.get(r.sweep!)!, r.seed, r.result as TrainOut));
+        return;
+      }
+      await new Promise((wake) => setTimeout(wake, 5000));
+    }
+  } finally {
+    await db.close();
   }
 }
 

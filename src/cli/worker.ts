@@ -84,6 +84,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const exit = await worker.done;
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  console.error(`worker ${worker.id}: ${exit.reason}, ${exit.ran} runs finished here`);
+  const runs = exit.ran === 1 ? "1 run" : `${exit.ran} runs`;
+  console.error(`worker ${worker.id}: ${exit.reason}, ${runs} finished here`);
   return exit.reason === "lost" ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * queues nothing new, and a run that is done or failed is never queued again by `add`.
  */
 import type pg from "pg";
+import type { RunResult } from "../loop/preference_loop.ts";
 import { type SweepCell, SweepSpecError } from "./cell.ts";
 import { GRAPHILE_SCHEMA, MAX_DELIVERIES, type RunState, SWEEP_TASK, type SweepDb } from "./db.ts";
 import type { SweepSpec } from "./spec.ts";
@@ -127,6 +128,8 @@ export type RunRow = {
   worker: string | null;
   runDir: string | null;
   error: string | null;
+  /** What `backflip train --json` printed at the end (result.json), once done. */
+  result: RunResult | null;
 };
 
 /** An attempt at a run: one worker's go at it. */
@@ -149,7 +152,7 @@ export async function listRuns(db: SweepDb, sweep?: string): Promise<RunRow[]> {
   const { rows } = await db.pool.query(
     `select name, sweep, env, teacher, labels, seed, steps, state, attempts,
             eval_return as "evalReturn", wall_seconds as "wallSeconds", worker,
-            run_dir as "runDir", error
+            run_dir as "runDir", error, result
      from backflip.sweep_runs where $1::text is null or sweep = $1 order by created_at, name`,
     [sweep ?? null],
   );

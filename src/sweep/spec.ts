@@ -88,6 +88,33 @@ function flagProblem(name: string): string | null {
   return `'flags.${name}' is not a train flag;${hint} See 'backflip train --help'`;
 }
 
+/**
+ * The spec of one `backflip train` command line over several seeds: how an `experiments/` script
+ * whose cases are train arguments feeds them to the queue. Every flag given but the grid's own
+ * becomes one of the spec's flags.
+ */
+export function gridFromTrainArgs(name: string, args: string[], seeds: number[]): SweepSpec {
+  const { values, given } = parseOptions(TRAIN_COMMAND, args);
+  if (values.env === undefined || values.teacher === undefined) {
+    throw new SweepSpecError(`${name}: a sweep needs --env and --teacher`);
+  }
+  const flags: SweepSpec["flags"] = {};
+  const all = values as Record<string, unknown>;
+  for (const flag of given) {
+    if (flag in SET_BY_SWEEP) continue;
+    flags[flag] = all[flag] as string | number | boolean;
+  }
+  return parseSweepSpec({
+    name,
+    env: [values.env],
+    teacher: [values.teacher],
+    labels: [values.labels],
+    seeds,
+    steps: values.steps,
+    flags,
+  });
+}
+
 /** Every cell of the grid, env-major (env, teacher, labels, seed), each with its stable name. */
 export function expandGrid(spec: SweepSpec): SweepCell[] {
   const cells: SweepCell[] = [];

@@ -103,12 +103,23 @@ async function startCluster(): Promise<Server> {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(`could not start a Postgres cluster with ${bin}: ${stderr || error}`);
   }
-  process.on("exit", () => {
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
     try {
       asPostgres("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
     } catch {}
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.on("exit", stop);
+  // A process ended by a signal runs no exit handlers: stop the cluster, then die of the signal.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      stop();
+      process.kill(process.pid, signal);
+    });
+  }
   return { url: `postgres://postgres@localhost:${port}/postgres` };
 }
 
