@@ -52,6 +52,9 @@ export type WorkerOptions = {
 /** How the worker ended: stopped (a signal, drain) or lost (its lease was taken). */
 export type WorkerExit = { reason: "stopped" | "drained" | "lost"; ran: number };
 
+/** graphile-worker's priority for a run taken over from a lost worker (new runs have 0). */
+const TAKEN_OVER_PRIORITY = -1;
+
 /** Thrown by a job that must be delivered again later; graphile-worker retries it with backoff. */
 class Requeued extends Error {}
 const REQUEUED = "[requeued]";
@@ -547,5 +550,13 @@ export async function reapLostWorkers(
       await addJob(client, run.name);
       log(`${run.name}: back in the queue (its worker is lost)`);
     }
+    // Ahead of runs not yet started (graphile-worker takes the lowest priority first; ties in
+    // run_at fall in no set order): a run half done is the one a sweep waits for.
+    await client.query(
+      `select count(*) from ${GRAPHILE_SCHEMA}.reschedule_jobs(array(
+         select id from ${GRAPHILE_SCHEMA}.jobs where task_identifier = $1 and key = any($2::text[])
+       ), priority := $3)`,
+      [SWEEP_TASK, held.rows.map((r) => r.name), TAKEN_OVER_PRIORITY],
+    );
   });
 }
