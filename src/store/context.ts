@@ -22,6 +22,7 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { LabellerRef } from "./labeller_ref.ts";
 import { refName } from "./labeller_ref.ts";
 import type { SqlFlavor } from "./migrations.ts";
+import { asBusy } from "./postgres.ts";
 import type { StoreSchema } from "./schema.ts";
 
 export type StoreDb = Kysely<StoreSchema>;
@@ -50,7 +51,9 @@ export class StoreContext {
         return await this.db.transaction().execute(fn);
       } catch (error) {
         const code = (error as { code?: unknown } | null)?.code;
-        if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+        if (typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+        // Still losing after three tries: the store is too busy for now (a 503, not a 500).
+        if (attempt >= ATTEMPTS) throw code === "23505" ? error : asBusy(error);
       }
     }
   }

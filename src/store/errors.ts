@@ -106,3 +106,26 @@ export class LeaseLimitError extends StoreError {
     );
   }
 }
+
+/**
+ * The database is out of reach or overloaded for a moment (Postgres restarting, too many
+ * connections, a lost race that kept losing): nothing was changed; try again shortly.
+ */
+export class StoreBusyError extends StoreError {
+  constructor(cause: unknown) {
+    super("busy", 503, "the store is busy or out of reach; try again in a moment");
+    this.cause = cause;
+  }
+}
+
+/** Text the database cannot hold (Postgres refuses the NUL character): the request is wrong. */
+export class UnstorableTextError extends StoreError {
+  constructor(cause: unknown) {
+    super(
+      "bad_text",
+      400,
+      "the request holds a character the store cannot keep (the NUL character); remove it",
+    );
+    this.cause = cause;
+  }
+}

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type SqlBool, sql } from "kysely";
 import type { Query } from "../core/types.ts";
-import type { StoreContext, StoreTrx } from "./context.ts";
+import type { StoreContext, StoreDb, StoreTrx } from "./context.ts";
 import { LeaseLimitError, UnknownQueryError } from "./errors.ts";
 import {
   isRef,
@@ -16,6 +16,7 @@ import {
   refName,
   toRef,
 } from "./labeller_ref.ts";
+import type { SqlFlavor } from "./migrations.ts";
 import { loadQuery } from "./queries.ts";
 
 export type Lease = {
@@ -48,20 +49,7 @@ export class Leases {
     return this.ctx.transaction(async (trx) => {
       await this.ctx.lockLabeller(trx, who);
       await checkLeaseLimit(trx, who, now, limit.maxLive);
-      let pick = trx
-        .selectFrom("queries as q")
-        .select("q.id")
-        // Matches the partial index queries_open, so answered queries are never scanned.
-        .where("q.live_answers", "=", sql.lit(0))
-        .where((eb) => eb.or([eb("q.leased_until", "is", null), eb("q.leased_until", "<=", now)]))
-        .where(notSeenInGroup(who, now))
-        .orderBy("q.created_at")
-        .orderBy("q.id")
-        .limit(1);
-      // Postgres: a query another server is leasing or answering right now is passed over, and
-      // one leased or answered since this statement began is re-checked on its row and skipped.
-      if (this.ctx.flavor === "postgres") pick = pick.forUpdate().skipLocked();
-      const row = await pick.executeTakeFirst();
+      const row = await nextQueryPick(trx, this.ctx.flavor, who, now).executeTakeFirst();
       if (!row) return null;
       return insertLease(trx, row.id, who, ttlMs, now);
     });
@@ -119,6 +107,26 @@ export class Leases {
       return insertLease(trx, queryId, who, ttlMs, now);
     });
   }
+}
+
+/**
+ * The query `next` leases to `who`: the oldest one with no live answer and no current lease,
+ * outside the repeat groups `who` has seen. Exported for EXPLAIN (bench/labellers.bench.ts).
+ */
+export function nextQueryPick(db: StoreDb, flavor: SqlFlavor, who: LabellerRef, now: number) {
+  const pick = db
+    .selectFrom("queries as q")
+    .select("q.id")
+    // Matches the partial index queries_open, so answered queries are never scanned.
+    .where("q.live_answers", "=", sql.lit(0))
+    .where((eb) => eb.or([eb("q.leased_until", "is", null), eb("q.leased_until", "<=", now)]))
+    .where(notSeenInGroup(who, now))
+    .orderBy("q.created_at")
+    .orderBy("q.id")
+    .limit(1);
+  // Postgres: a query another server is leasing or answering right now is passed over, and one
+  // leased or answered since this statement began is re-checked on its row and skipped.
+  return flavor === "postgres" ? pick.forUpdate().skipLocked() : pick;
 }
 
 /** Ends `labeller`'s unanswered leases now: their queries go back to the pool. */

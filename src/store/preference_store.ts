@@ -31,6 +31,7 @@ import {
 } from "./answers.ts";
 import { Clips } from "./clips.ts";
 import { StoreContext } from "./context.ts";
+import { StoreBusyError } from "./errors.ts";
 import type { LabellerArg } from "./labeller_ref.ts";
 import { type Labeller, Labellers } from "./labellers.ts";
 import { type Lease, type LeaseLimit, Leases } from "./leases.ts";
@@ -363,6 +364,7 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function describe(error: unknown): string {
+  if (error instanceof StoreBusyError) return describe(error.cause);
   if (!(error instanceof Error)) return String(error);
   // pg reports an unreachable server as an AggregateError with an empty message.
   if (error.message === "" && error instanceof AggregateError) {

@@ -29,13 +29,20 @@ export type TestServer = {
  * out of it, and a secret file beside it.
  */
 export async function startTestServer(
-  options: { queries?: number; labellers?: string[] } & Partial<ServerOptions> = {},
+  options: {
+    queries?: number;
+    labellers?: string[];
+    /** Opens the store (default: SQLite in the run folder), e.g. a schema on Postgres. */
+    open?: () => Promise<PreferenceStore>;
+  } & Partial<ServerOptions> = {},
 ): Promise<TestServer> {
   const tmp = tempDir();
   const runDir = join(tmp.dir, "run");
   mkdirSync(runDir);
   const webRoot = makeWebRoot(tmp.dir);
-  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  const store = options.open
+    ? await options.open()
+    : await PreferenceStore.open(join(runDir, "store.sqlite"));
   const n = options.queries ?? 5;
   for (let i = 0; i < n; i++) {
     await store.addQuery(makeQuery(`q${String(i).padStart(3, "0")}`), "online", {
