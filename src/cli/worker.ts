@@ -86,5 +86,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   process.off("SIGTERM", onSignal);
   const runs = exit.ran === 1 ? "1 run" : `${exit.ran} runs`;
   console.error(`worker ${worker.id}: ${exit.reason}, ${runs} finished here`);
-  return exit.reason === "lost" ? 1 : 0;
+  // A lost worker leaves at once: its runs are already another worker's.
+  if (exit.reason === "lost") process.exit(1);
+  return 0;
 }

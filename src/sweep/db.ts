@@ -95,7 +95,12 @@ export class SweepDb {
   /** Connects and migrates graphile-worker's schema and ours (safe from many processes at once). */
   static async open(url: string, options: { max?: number } = {}): Promise<SweepDb> {
     checkUrl(url);
-    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 4,
+      // A database out of reach fails a query rather than hanging it.
+      connectionTimeoutMillis: 10_000,
+    });
     // An idle client's error (the server restarting) must not crash the process; the next query
     // reports it. Also on each client, as graphile-worker asks of a pool it is given.
     pool.on("error", () => {});

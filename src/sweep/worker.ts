@@ -109,6 +109,7 @@ export class SweepWorker {
         this.options.leaseSeconds,
       ],
     );
+    this.lastBeatOk = Date.now();
     this.beat = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     const events: WorkerEvents = new EventEmitter();
     events.on("pool:create", ({ workerPool }) => {
@@ -163,14 +164,17 @@ export class SweepWorker {
     this.beat = null;
     const db = this.db;
     this.db = null;
-    if (db && this.ended !== "lost") {
-      await db.pool
-        .query(
-          "update backflip.sweep_workers set state = 'stopped', ended_at = now() where id = $1 and state = 'alive'",
-          [this.id],
-        )
-        .catch(() => {});
+    if (this.ended === "lost") {
+      // The queue may still be failing its jobs over this pool; the process ends anyway.
+      this.finished({ reason: "lost", ran: this.ran });
+      return;
     }
+    await db?.pool
+      .query(
+        "update backflip.sweep_workers set state = 'stopped', ended_at = now() where id = $1 and state = 'alive'",
+        [this.id],
+      )
+      .catch(() => {});
     await db?.close().catch(() => {});
     this.finished({ reason: this.ended ?? "stopped", ran: this.ran });
   }
@@ -181,7 +185,15 @@ export class SweepWorker {
 
   private async heartbeat(): Promise<void> {
     const db = this.db;
-    if (!db || this.beating || this.ended === "lost") return;
+    if (!db || this.ended === "lost") return;
+    // Checked at every tick, even while a beat hangs on an unreachable database: stop before the
+    // lease runs out, so that no other worker takes over a run this one still trains.
+    const silent = Date.now() - this.lastBeatOk;
+    if (silent > this.options.leaseSeconds * 1000 - this.heartbeatMs) {
+      this.fence(`no heartbeat for ${(silent / 1000).toFixed(1)} s`);
+      return;
+    }
+    if (this.beating) return;
     this.beating = true;
     try {
       const { rowCount } = await db.pool.query(
@@ -205,12 +217,7 @@ export class SweepWorker {
         }
       }
     } catch (error) {
-      const silent = Date.now() - this.lastBeatOk;
       this.log(`worker ${this.id}: heartbeat failed: ${(error as Error).message}`);
-      // Stop before the lease runs out, so no other worker takes a run this one still trains.
-      if (silent > this.options.leaseSeconds * 1000 - 2 * this.heartbeatMs) {
-        this.fence(`no heartbeat for ${(silent / 1000).toFixed(1)} s`);
-      }
     } finally {
       this.beating = false;
     }
@@ -385,6 +392,9 @@ export class SweepWorker {
     const child = fork(CHILD, args, {
       execArgv: ["--import", TSX],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group: Ctrl-C in the worker's terminal reaches the worker only, which
+      // asks the run to stop once (a second signal would make train quit without saving).
+      detached: true,
     });
     this.children.set(name, child);
     let tail = "";

@@ -35,7 +35,7 @@ function specFile(name: string, spec: unknown): string {
 function startWorker(runs: string, ...extra: string[]) {
   const child = spawn(
     process.execPath,
-    [bin, "worker", "--db", pg.url, "--runs", runs, "--lease", "2", "--poll", "0.2", ...extra],
+    [bin, "worker", "--db", pg.url, "--runs", runs, "--lease", "3", "--poll", "0.2", ...extra],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   live.push(child);
