@@ -5,8 +5,7 @@
  * treated as missing.
  */
 import { existsSync } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { realpath, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HttpError } from "./http.ts";
@@ -55,33 +54,6 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export function contentType(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
-}
-
-/**
- * Serves GET/HEAD of a static file for the raw request path (no query string). Throws HttpError
- * 403 for a path that tries to leave `web/`, 404 for a file that is not there, 405 for another
- * method.
- */
-export async function serveStatic(
-  req: IncomingMessage,
-  res: ServerResponse,
-  rawPath: string,
-  webRoot = WEB_ROOT,
-): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed here; use GET`, {
-      Allow: "GET, HEAD",
-    });
-  }
-  const file = await resolveStatic(rawPath, webRoot);
-  const body = await readFile(file).catch(() => {
-    throw notFound();
-  });
-  res.statusCode = 200;
-  res.setHeader("Content-Type", contentType(file));
-  res.setHeader("Content-Length", body.length);
-  res.setHeader("Cache-Control", "no-cache");
-  res.end(req.method === "HEAD" ? undefined : body);
 }
 
 /** The file a request path names, after every check; throws HttpError otherwise. */
