@@ -4,11 +4,11 @@
  * and exits when its standard input closes.
  */
 import { join } from "node:path";
+import { fastifyLayer } from "../../src/server/fastify.ts";
 import { createServer, type HttpLayer } from "../../src/server/index.ts";
-import { nodeHttpLayer } from "../../src/server/node_http.ts";
 import { PreferenceStore } from "../../src/store/index.ts";
-import { fastifyLayer } from "./fastify.ts";
 import { honoLayer } from "./hono.ts";
+import { nodeHttpLayer } from "./node_http.ts";
 
 export const LAYERS: Record<string, HttpLayer> = {
   "node-http": nodeHttpLayer,

@@ -11,6 +11,10 @@
  *
  * Nothing lives only in this process: tokens, leases and answers are looked up in the store on
  * every request, so a revoked token is refused at once, and several servers may share a store.
+ *
+ * The handlers and `identify` here are ours; the HTTP layer that carries them (routing, files,
+ * gzip, body limits, content types, connections) is Fastify, behind the seam in http.ts
+ * (fastify.ts; docs/http.md says why).
  */
 import { timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
@@ -25,6 +29,7 @@ import {
   type TrainerControl,
 } from "../store/index.ts";
 import type { LabellersView } from "./api_types.ts";
+import { fastifyLayer } from "./fastify.ts";
 import {
   type ApiRoutes,
   DEFAULT_TIMEOUTS,
@@ -37,7 +42,6 @@ import {
   truncate,
 } from "./http.ts";
 import { MetricsTail } from "./metrics_tail.ts";
-import { nodeHttpLayer } from "./node_http.ts";
 import {
   answerBody,
   emptyBody,
@@ -76,7 +80,7 @@ export type ServerOptions = {
   webRoot?: string;
   /** Where unexpected errors are reported (default: stderr). */
   log?: (message: string) => void;
-  /** The HTTP layer that carries the API (default: ours; bench/http.bench.ts compares others). */
+  /** The HTTP layer that carries the API (default: Fastify; bench/http.bench.ts compares others). */
   httpLayer?: HttpLayer;
 };
 
@@ -336,7 +340,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   };
 
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const serve = options.httpLayer ?? nodeHttpLayer;
+  const serve = options.httpLayer ?? fastifyLayer;
   return serve({
     routes,
     identify,

@@ -3,7 +3,15 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { createServer, VENDOR_FILES } from "../../src/server/index.ts";
 import { PreferenceStore } from "../../src/store/index.ts";
-import { api, rawGet, SECRET, startTestServer, type TestServer, tempDir } from "./helpers.ts";
+import {
+  api,
+  rawGet,
+  rawRequest,
+  SECRET,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from "./helpers.ts";
 
 let t: TestServer;
 before(async () => {
@@ -94,6 +102,37 @@ test("the repository's own web/ page is served by default", async () => {
     assert.equal(page.status, 200);
     assert.match(page.headers["content-type"], /^text\/html/);
     assert.equal((await api(server.url, "GET", "/vendor/uPlot.min.css")).status, 200);
+  } finally {
+    await server.close();
+    await store.close();
+    tmp.cleanup();
+  }
+});
+
+test("files are gzipped for clients that accept it, and a revalidation with their ETag is a 304", async () => {
+  const tmp = tempDir();
+  const store = await PreferenceStore.open(`${tmp.dir}/store.sqlite`);
+  const server = await createServer({ store, runDir: tmp.dir, log: () => {} });
+  try {
+    const url = `${server.url}/lib/label.js`;
+    const plain = readFileSync(new URL("../../web/lib/label.js", import.meta.url), "utf8");
+    const zipped = await fetch(url, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(zipped.headers.get("content-encoding"), "gzip");
+    assert.equal(zipped.headers.get("cache-control"), "no-cache");
+    assert.equal(await zipped.text(), plain, "decodes to the file");
+    const etag = zipped.headers.get("etag");
+    assert.ok(etag && zipped.headers.get("last-modified"));
+    // As a browser revalidates (fetch would add `Cache-Control: no-cache`, which forces a 200).
+    const again = await rawRequest(
+      server.port,
+      `GET /lib/label.js HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(again.status, 304);
+    assert.equal(again.text, "");
+    assert.match(again.headers["content-security-policy"], /script-src 'self'/);
+    const identity = await fetch(url, { headers: { "accept-encoding": "identity" } });
+    assert.equal(identity.headers.get("content-encoding"), null);
+    assert.equal(Number(identity.headers.get("content-length")), Buffer.byteLength(plain));
   } finally {
     await server.close();
     await store.close();

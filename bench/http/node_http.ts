@@ -1,6 +1,7 @@
 /**
- * The HTTP layer written by hand on node:http: a route table lookup, a bounded JSON body reader,
- * gzip for large JSON answers, and the page's files read whole.
+ * The HTTP layer as it was written by hand on node:http, before Fastify (docs/http.md): a route
+ * table lookup, a bounded JSON body reader, gzipSync for large JSON answers, and the page's files
+ * read whole. Kept for bench/http.bench.ts, as the baseline a framework is measured against.
  */
 import { readFile } from "node:fs/promises";
 import {
@@ -35,9 +36,9 @@ import {
   truncate,
   unknownRoute,
   unsupportedMediaType,
-} from "./http.ts";
-import { parse } from "./schemas.ts";
-import { contentType, resolveStatic } from "./static.ts";
+} from "../../src/server/http.ts";
+import { parse } from "../../src/server/schemas.ts";
+import { contentType, resolveStatic } from "../../src/server/static.ts";
 
 export const nodeHttpLayer: HttpLayer = async (app: ApiApp) => {
   const { routes, identify, host, port, maxBodyBytes, maxConnections, timeouts, webRoot, log } =

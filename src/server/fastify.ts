@@ -33,9 +33,9 @@ import {
   truncate,
   unknownRoute,
   unsupportedMediaType,
-} from "../../src/server/http.ts";
-import { parse } from "../../src/server/schemas.ts";
-import { contentType, resolveStatic } from "../../src/server/static.ts";
+} from "./http.ts";
+import { parse } from "./schemas.ts";
+import { contentType, resolveStatic } from "./static.ts";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -147,6 +147,8 @@ export const fastifyLayer: HttpLayer = async (app: ApiApp) => {
   });
 
   await fastify.register(fastifyCompress, {
+    // Request bodies are taken as sent: a gzipped one is not JSON (400), as before.
+    globalDecompression: false,
     encodings: ["gzip"],
     threshold: GZIP_FROM_BYTES,
     zlibOptions: { level: 6 },
