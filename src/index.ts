@@ -23,7 +23,7 @@ export type { EvalResult } from "./loop/evaluate.ts";
 export type { MetricsRow } from "./loop/metrics.ts";
 export type { RunResult } from "./loop/preference_loop.ts";
 export type { RunConfig } from "./loop/run_config.ts";
-export { PreferenceStore } from "./store/index.ts";
+export { openRunStore, PreferenceStore } from "./store/index.ts";
 
 /**
  * `backflip train`'s flags, camelCased (`--clip-steps` is `clipSteps`), with the same defaults
@@ -47,6 +47,8 @@ export type TrainFlags = {
   seed?: number;
   /** Run directory (default `runs/<env>-<teacher>-s<seed>-<time>`); it must not hold a run. */
   run?: string;
+  /** A Postgres URL to keep the run's store in (default `$BACKFLIP_STORE`, else SQLite in the run folder). */
+  store?: string;
   selection?: "disagreement" | "random";
   clipSteps?: number;
   /** Share of labels asked before RL starts (default 0.25). */
@@ -100,6 +102,8 @@ export type ResumeOptions = {
   host?: string;
   /** Go on even if the run's env module, MJCF model or goal module changed. */
   allowChangedEnv?: boolean;
+  /** A run on Postgres: the URL to reach its database by (default: the one the run folder records). */
+  store?: string;
 } & OutputOptions;
 
 /** A run's result, and the folder it is saved in. */
@@ -137,6 +141,7 @@ export async function resume(runDir: string, options: ResumeOptions = {}): Promi
       port: values.port,
       host: values.host,
       allowChangedEnv: values["allow-changed-env"],
+      store: values.store,
     },
     { json: false, progress, report: false, log },
   );

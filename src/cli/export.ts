@@ -1,7 +1,8 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { exportPreferences, PreferenceStore } from "../store/index.ts";
+import { dirname, resolve } from "node:path";
+import { exportPreferences, hasRunStore } from "../store/index.ts";
 import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import { openStoreForCli } from "./run_training.ts";
 
 const EXPORT_COMMAND = defineCommand({
   name: "export",
@@ -27,10 +28,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
     );
   }
   const dir = positionals[0];
-  const storePath = join(dir, "store.sqlite");
-  if (!existsSync(storePath)) {
+  if (!hasRunStore(dir)) {
     throw new UsageError(
-      `backflip export: '${dir}' has no store.sqlite, so it is not a run directory`,
+      `backflip export: '${dir}' has no store.sqlite (nor store.json), so it is not a run directory`,
     );
   }
   if (values.out === undefined || values.out === "") {
@@ -45,7 +45,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     throw new UsageError(`backflip export: --out '${values.out}' is a folder; name a file in it`);
   }
 
-  const store = await PreferenceStore.open(storePath);
+  const store = await openStoreForCli("export", { dir });
   try {
     const run = await store.getMeta("run");
     const envId = run?.envId ?? (await store.answeredComparisons({ limit: 1 }))[0]?.left.envId;

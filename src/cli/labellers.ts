@@ -1,14 +1,13 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { rotateOwnerToken } from "../server/owner_token.ts";
 import {
   hashToken,
   LabellerExistsError,
   OWNER_NAME,
-  PreferenceStore,
+  type PreferenceStore,
   UnknownLabellerError,
 } from "../store/index.ts";
 import { defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import { openStoreForCli } from "./run_training.ts";
 
 /**
  * Names that answers are attributed to without a labeller's token: the owner's, and those the
@@ -31,7 +30,14 @@ const LABELLERS_COMMAND = defineCommand({
   backflip labellers list DIR          each labeller with their answer count
   backflip labellers remove NAME DIR   revoke NAME's token; their answers stay, as theirs
   backflip labellers rotate NAME DIR   give NAME a new token (shown once) and revoke the old one`,
-  options: {},
+  options: {
+    store: {
+      kind: "string",
+      value: "URL",
+      defaultText: "the one DIR/store.json records",
+      help: "a run on Postgres: the URL to reach its database by (with a password, another host name)",
+    },
+  },
   notes: `A labeller opens the page at the URL 'backflip serve' prints, with '#token=<their token>' in
 place of the owner's token. A removed or rotated token is refused at once, also by a server that
 is running. 'rotate owner' replaces the run owner's token (and link). Names of the run's owner and
@@ -65,7 +71,7 @@ export async function labellersCommand(argv: string[]): Promise<number> {
         `backflip labellers add: '${name}' is the name of a synthetic teacher (reserved: ${reservedList()}); pick another`,
       );
     }
-    return withStore(dir, async (store) => {
+    return withStore(dir, values.store, async (store) => {
       try {
         const { token } = await store.addLabeller(name);
         printToken(`Labeller '${name}' added.`, token, dir);
@@ -90,7 +96,7 @@ export async function labellersCommand(argv: string[]): Promise<number> {
         `backflip labellers remove: the run's owner cannot be removed; 'backflip labellers rotate ${OWNER_NAME} ${dir}' replaces their token`,
       );
     }
-    return withStore(dir, async (store) => {
+    return withStore(dir, values.store, async (store) => {
       const labeller = await known("remove", dir, () => store.removeLabeller(name));
       const { total } = await store.labellerAnswerCounts(
         { kind: "person", id: labeller.id, name },
@@ -104,7 +110,7 @@ export async function labellersCommand(argv: string[]): Promise<number> {
   }
   if (action === "rotate") {
     const [name, dir] = nameAndDir("rotate", rest);
-    return withStore(dir, async (store) => {
+    return withStore(dir, values.store, async (store) => {
       if (name === OWNER_NAME) {
         const token = rotateOwnerToken(dir);
         await store.setMeta("ownerTokenHash", hashToken(token));
@@ -118,7 +124,7 @@ export async function labellersCommand(argv: string[]): Promise<number> {
   }
   if (action === "list") {
     if (rest.length !== 1) throw new UsageError("usage: backflip labellers list DIR");
-    return withStore(rest[0], async (store) => {
+    return withStore(rest[0], values.store, async (store) => {
       const [registered, activity] = await Promise.all([
         store.listLabellers(),
         store.labellerActivity(),
@@ -178,15 +184,10 @@ function printToken(what: string, token: string, dir: string): void {
 
 async function withStore(
   dir: string,
+  given: string | undefined,
   fn: (store: PreferenceStore) => Promise<number>,
 ): Promise<number> {
-  const path = join(dir, "store.sqlite");
-  if (!existsSync(path)) {
-    throw new UsageError(
-      `backflip labellers: '${dir}' has no store.sqlite, so it is not a run directory`,
-    );
-  }
-  const store = await PreferenceStore.open(path);
+  const store = await openStoreForCli("labellers", { dir, store: given });
   try {
     return await fn(store);
   } finally {

@@ -8,16 +8,19 @@ The main job: you compare pairs of clips in the browser, and the agent learns wh
 
 Usage:
   backflip train --env ID --teacher human|oracle|noisy|goal:NAME [--labels N] [--steps N]
-                 [--seed N] [--run DIR] [--preferences FILE_OR_RUN_DIR] [--json]
+                 [--seed N] [--run DIR] [--preferences FILE_OR_RUN_DIR] [--store URL] [--json]
   backflip train --env ID --reward-model RUN_DIR [--steps N]    a new policy on a saved reward model
   backflip resume DIR [--steps N] [--json]        carry on a run from its last checkpoint
   backflip eval DIR [--episodes N] [--json]
   backflip export DIR --out FILE.jsonl            a run's answered comparisons, for another run
-  backflip serve DIR [--port N] [--host H]
+  backflip serve DIR [--port N] [--host H]        any number of them on a run's Postgres store
   backflip labellers add|remove|rotate NAME DIR | list DIR
   backflip sweep add SPEC.json --db URL | status --db URL   a grid of runs on a Postgres queue
   backflip worker --db URL --runs DIR [--concurrency N]     train the queued runs
   backflip envs [--json]
+
+A run keeps its store in its folder (SQLite), or in Postgres with 'train --store postgres://…' (or
+BACKFLIP_STORE); the folder records which, so the other commands find it.
 
 Run 'backflip <command> --help' for a command's options.`;
 

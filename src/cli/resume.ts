@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { readCheckpoint, writeDurably } from "../loop/checkpoint.ts";
 import { RESULT_FILE, type RunResult, readResult } from "../loop/preference_loop.ts";
 import { RunConfigError, readRunConfig } from "../loop/run_config.ts";
-import { acquireRunLock, PreferenceStore } from "../store/index.ts";
+import { acquireRunLock } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
-import { runTraining } from "./run_training.ts";
+import { lockStore, openStoreForCli, runTraining } from "./run_training.ts";
 import type { TrainOutput } from "./train.ts";
 import { loadRunSources } from "./train_options.ts";
 
@@ -42,6 +42,12 @@ down too. A human run's page comes back on the same port, with the same links.`,
       kind: "boolean",
       help: "go on even if the run's env module, MJCF model or goal module changed since it started",
     },
+    store: {
+      kind: "string",
+      value: "URL",
+      defaultText: "the one DIR/store.json records",
+      help: "a run on Postgres: the URL to reach its database by (with a password, another host name); its schema is the run's own",
+    },
     json: { kind: "boolean", help: "print one JSON line with the result at the end" },
   },
 });
@@ -62,6 +68,7 @@ export async function resumeCommand(argv: string[]): Promise<number> {
       port: values.port,
       host: values.host,
       allowChangedEnv: values["allow-changed-env"],
+      store: values.store,
     },
     { json: values.json },
   );
@@ -74,6 +81,8 @@ export type ResumeOptions = {
   port?: number;
   host?: string;
   allowChangedEnv?: boolean;
+  /** A run on Postgres: the URL to reach its store by (default: the folder's store.json). */
+  store?: string;
 };
 
 /**
@@ -116,7 +125,16 @@ export async function continueRun(
       `backflip resume: '${runDir}' is at ${done} steps already; give --steps above that`,
     );
   }
-  const lock = acquireRunLock(runDir);
+  const folderLock = acquireRunLock(runDir);
+  let store: Awaited<ReturnType<typeof openStoreForCli>>;
+  let lock: typeof folderLock;
+  try {
+    store = await openStoreForCli("resume", { dir: runDir, store: options.store });
+    lock = await lockStore("resume", store, folderLock);
+  } catch (error) {
+    folderLock.release();
+    throw error;
+  }
   if (steps !== config.steps) {
     config = { ...config, steps };
     writeDurably(join(runDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
@@ -129,7 +147,6 @@ export async function continueRun(
         : `${runDir} has no checkpoint yet: starting it afresh, with the answers in its store`,
     );
   }
-  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
   const result = await runTraining(runDir, config, store, lock, {
     resume: checkpoint !== null,
     port: options.port,

@@ -10,7 +10,16 @@ import { describeCount } from "../loop/evaluate.ts";
 import type { PreferenceLoop, RunResult } from "../loop/preference_loop.ts";
 import type { RunConfig } from "../loop/run_config.ts";
 import { type ServerProcess, startServerProcess } from "../server/index.ts";
-import type { PreferenceStore, RunLock } from "../store/index.ts";
+import {
+  openRunStore,
+  openStoreAt,
+  type PreferenceStore,
+  type RunLock,
+  RunLockedError,
+  RunStoreError,
+  type StoreLocation,
+} from "../store/index.ts";
+import { UsageError } from "./args.ts";
 import { Progress } from "./progress.ts";
 
 export type TrainingOptions = {
@@ -50,7 +59,7 @@ export async function runTraining(
   process.on("SIGTERM", stop);
   try {
     if (config.teacher === "human") {
-      server = await startLabellingServer(runDir, options);
+      server = await startLabellingServer(runDir, store, options);
       (options.log ?? console.error)(
         `\nLabelling page: ${server.url}\nDashboard:      ${server.url.replace("/#", "/dashboard#")}\n`,
       );
@@ -82,6 +91,51 @@ export async function runTraining(
   }
 }
 
+/**
+ * Opens a run's store for `backflip COMMAND`: at `location` (a new run), or the store the run
+ * folder `dir` records, reached by `--store` when given. A folder that is not a run, or a
+ * `--store` that does not fit it, is the user's mistake (a UsageError).
+ */
+export async function openStoreForCli(
+  command: string,
+  where: StoreLocation | { dir: string; store?: string },
+): Promise<PreferenceStore> {
+  try {
+    return "kind" in where ? await openStoreAt(where) : await openRunStore(where.dir, where.store);
+  } catch (error) {
+    if (error instanceof RunStoreError)
+      throw new UsageError(`backflip ${command}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Adds the store's run lock (Postgres: an advisory lock) to the folder's: the lock `runTraining`
+ * holds and releases. Closes the store if the run is taken (the folder's lock is the caller's).
+ */
+export async function lockStore(
+  command: string,
+  store: PreferenceStore,
+  folderLock: RunLock,
+): Promise<RunLock> {
+  try {
+    const storeLock = await store.lockRun();
+    return {
+      path: folderLock.path,
+      pid: folderLock.pid,
+      release() {
+        storeLock.release();
+        folderLock.release();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    if (error instanceof RunLockedError)
+      throw new UsageError(`backflip ${command}: ${error.message}`);
+    throw error;
+  }
+}
+
 const SERVER_FILE = "server.json";
 
 /**
@@ -90,19 +144,23 @@ const SERVER_FILE = "server.json";
  */
 async function startLabellingServer(
   runDir: string,
+  store: PreferenceStore,
   options: TrainingOptions,
 ): Promise<ServerProcess> {
   const saved = readSavedPort(runDir);
   const port = options.port ?? saved ?? 0;
+  // The child finds the store from the folder; the URL it was reached by (which may hold a
+  // password that the folder does not keep) goes over IPC with the owner token.
+  const url = store.location.kind === "postgres" ? store.location.url : undefined;
   let server: ServerProcess;
   try {
-    server = await startServerProcess(runDir, { port, host: options.host });
+    server = await startServerProcess(runDir, { port, host: options.host, store: url });
   } catch (error) {
     if (options.port !== undefined || saved === null) throw error;
     (options.log ?? console.error)(
       `port ${saved} is in use now, so the page moves to a new one (new links below)`,
     );
-    server = await startServerProcess(runDir, { port: 0, host: options.host });
+    server = await startServerProcess(runDir, { port: 0, host: options.host, store: url });
   }
   writeFileSync(join(runDir, SERVER_FILE), `${JSON.stringify({ port: server.port })}\n`);
   return server;

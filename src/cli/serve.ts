@@ -1,10 +1,9 @@
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { ownerTokenFor } from "../server/owner_token.ts";
-import { receiveOwnerToken, SERVE_CHILD_ENV } from "../server/process.ts";
+import { receiveServeSecrets, SERVE_CHILD_ENV } from "../server/process.ts";
 import { createServer, isLoopbackHost } from "../server/server.ts";
-import { PreferenceStore } from "../store/index.ts";
 import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import { openStoreForCli } from "./run_training.ts";
 
 const SERVE_COMMAND = defineCommand({
   name: "serve",
@@ -24,11 +23,22 @@ const SERVE_COMMAND = defineCommand({
       default: "127.0.0.1",
       help: "address to bind. Anything but a loopback address makes the page reachable from other machines, over plain HTTP. On loopback, only requests for 127.0.0.1, localhost or [::1] are answered (against DNS rebinding).",
     },
+    store: {
+      kind: "string",
+      value: "URL",
+      defaultText: "the one DIR/store.json records",
+      help: "a run on Postgres: the URL to reach its database by (with a password, another host name)",
+    },
   },
   notes: `Prints the page's URL with the run owner's token (the same link every time), then
 serves until Ctrl-C. Give other people their own tokens with 'backflip labellers add NAME DIR';
 'backflip labellers remove' or 'rotate' revokes one, also while this server runs. Each labeller
-holds at most 2 unanswered queries at a time.`,
+holds at most 2 unanswered queries at a time.
+
+A run on Postgres ('backflip train --store postgres://…') may be served by any number of these
+processes, on any machines that reach its database and its folder: each keeps nothing of its
+own (leases, tokens, undo and statistics are all in the store), so a load balancer may send a
+labeller's every request to a different one.`,
 });
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -47,10 +57,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   checkHost("serve", "host", host);
   requireRunDir(runDir);
 
-  // A parent (train --teacher human) hands its token over IPC; otherwise the run folder's.
-  const ownerToken = (await receiveOwnerToken()) ?? ownerTokenFor(runDir);
-
-  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  // A parent (train --teacher human) hands its token, and its store's URL, over IPC; otherwise
+  // the run folder's.
+  const secrets = await receiveServeSecrets();
+  const ownerToken = secrets?.token ?? ownerTokenFor(runDir);
+  const store = await openStoreForCli("serve", {
+    dir: runDir,
+    store: values.store ?? secrets?.store,
+  });
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
     server = await createServer({ store, runDir, ownerToken, host, port });
@@ -97,11 +111,6 @@ function requireRunDir(runDir: string): void {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) {
     throw new UsageError(
       `backflip serve: '${runDir}' is not a directory; give a run directory such as runs/<name>`,
-    );
-  }
-  if (!existsSync(join(runDir, "store.sqlite"))) {
-    throw new UsageError(
-      `backflip serve: '${runDir}' has no store.sqlite, so it is not a run directory; start one with 'backflip train'`,
     );
   }
 }

@@ -3,12 +3,21 @@ import { join } from "node:path";
 import type { RunResult } from "../loop/preference_loop.ts";
 import { writeConfig } from "../loop/preference_loop.ts";
 import type { RunConfig } from "../loop/run_config.ts";
-import { acquireRunLock, importPreferences, PreferenceStore } from "../store/index.ts";
+import {
+  acquireRunLock,
+  checkStoreUrl,
+  importPreferences,
+  newRunLocation,
+  type PreferenceStore,
+  RunStoreError,
+  removeNewStore,
+  type StoreLocation,
+  storeFromEnv,
+  writeRunStore,
+} from "../store/index.ts";
 import { formatHelp, parseOptions, UsageError } from "./args.ts";
-import { runTraining, type TrainingOptions } from "./run_training.ts";
+import { lockStore, openStoreForCli, runTraining, type TrainingOptions } from "./run_training.ts";
 import { buildConfig, loadTrainSources, TRAIN_COMMAND, type TrainArgs } from "./train_options.ts";
-
-const STORE_FILES = ["store.sqlite", "store.sqlite-wal", "store.sqlite-shm"];
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals, given } = parseOptions(TRAIN_COMMAND, argv);
@@ -39,6 +48,15 @@ export async function startTraining(
   const config = buildConfig({ values, given }, sources);
   if (values.env !== undefined && config.envId !== values.env && !config.envSource)
     log(`${config.teacher} is taught on ${config.envId}, without termination`);
+  const storeUrl = storeFromEnv(values.store);
+  if (storeUrl !== undefined) {
+    try {
+      checkStoreUrl(storeUrl, values.store === undefined ? "BACKFLIP_STORE" : "--store");
+    } catch (error) {
+      if (error instanceof RunStoreError) throw new UsageError(`backflip train: ${error.message}`);
+      throw error;
+    }
+  }
   const runDir = values.run ?? defaultRunDir(config);
   if (existsSync(join(runDir, "config.json"))) {
     throw new UsageError(
@@ -46,8 +64,20 @@ export async function startTraining(
     );
   }
   const freshFolder = !existsSync(runDir);
-  const lock = acquireRunLock(runDir);
-  const store = await PreferenceStore.open(join(runDir, "store.sqlite"));
+  const folderLock = acquireRunLock(runDir);
+  const location: StoreLocation = newRunLocation(runDir, storeUrl);
+  // Written first, so that a run whose schema exists always says where.
+  if (location.kind === "postgres") writeRunStore(runDir, location);
+  let store: PreferenceStore;
+  let lock: typeof folderLock;
+  try {
+    store = await openStoreForCli("train", location);
+    lock = await lockStore("train", store, folderLock);
+  } catch (error) {
+    await cleanUp(runDir, location, freshFolder).catch(() => {});
+    folderLock.release();
+    throw error;
+  }
   try {
     if (config.preferences) {
       const { added, comparisons } = await importPreferences(store, config.preferences, {
@@ -62,9 +92,8 @@ export async function startTraining(
   } catch (error) {
     // Nothing of this run exists yet but what was just made: leave no half-made folder behind.
     await store.close();
+    await cleanUp(runDir, location, freshFolder).catch(() => {});
     lock.release();
-    if (freshFolder) rmSync(runDir, { recursive: true, force: true });
-    else for (const f of STORE_FILES) rmSync(join(runDir, f), { force: true });
     throw error;
   }
   const result = await runTraining(runDir, config, store, lock, {
@@ -74,6 +103,12 @@ export async function startTraining(
     ...output,
   });
   return { result, runDir };
+}
+
+/** Removes what a run that failed to start made: its store, and its folder if it was new. */
+async function cleanUp(runDir: string, location: StoreLocation, freshFolder: boolean) {
+  await removeNewStore(runDir, location);
+  if (freshFolder) rmSync(runDir, { recursive: true, force: true });
 }
 
 function defaultRunDir(config: RunConfig): string {

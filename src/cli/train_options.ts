@@ -4,7 +4,7 @@
  * disk beyond looking at paths, so that nothing is written before every flag is known good.
  */
 import { existsSync, statSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import {
   type EnvSource,
   fileSha256,
@@ -28,6 +28,7 @@ import {
 } from "../loop/run_config.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
+import { hasRunStore } from "../store/run_store.ts";
 import {
   type GoalModuleInfo,
   getGoal,
@@ -99,6 +100,12 @@ Usage:
       value: "DIR",
       defaultText: "runs/<env>-<teacher>-s<seed>-<time>",
       help: "run directory",
+    },
+    store: {
+      kind: "string",
+      value: "URL",
+      defaultText: "$BACKFLIP_STORE, else DIR/store.sqlite",
+      help: "keep the run's clips, queries and answers in a Postgres database (postgres://user@host:5432/db), in a schema of the run's own, so that several 'backflip serve' processes can share them; the folder records where (store.json)",
     },
     selection: {
       kind: "choice",
@@ -601,9 +608,9 @@ function checkRewardModel(runDir: string): void {
 
 function checkPreferences(path: string): void {
   if (!existsSync(path)) throw usage(`--preferences: '${path}' does not exist`);
-  if (statSync(path).isDirectory() && !existsSync(join(path, "store.sqlite"))) {
+  if (statSync(path).isDirectory() && !hasRunStore(path)) {
     throw usage(
-      `--preferences: '${path}' is a directory without store.sqlite, so not a run directory; give a run directory or a file from 'backflip export'`,
+      `--preferences: '${path}' is a directory without store.sqlite or store.json, so not a run directory; give a run directory or a file from 'backflip export'`,
     );
   }
 }

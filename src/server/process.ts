@@ -13,28 +13,41 @@ import { ownerTokenFor } from "./owner_token.ts";
 /** Set for a server started here, so that it asks for its token and watches the IPC channel. */
 export const SERVE_CHILD_ENV = "BACKFLIP_SERVE_CHILD";
 
-/** The child's request for the owner token, and the parent's answer, over IPC. */
+/**
+ * The child's request for the owner token, and the parent's answer, over IPC. The answer also
+ * carries the URL of a Postgres store as the parent reached it (it may hold a password).
+ */
 export type OwnerTokenRequest = { type: "backflip:owner-token?" };
-export type OwnerTokenMessage = { type: "backflip:owner-token"; token: string };
+export type OwnerTokenMessage = { type: "backflip:owner-token"; token: string; store?: string };
+
+/** What a server child is given by its parent. */
+export type ServeSecrets = { token: string; store?: string };
 
 /**
  * In a server child: asks the parent for the owner token over IPC and waits for it (null when
  * this process was not started by `startServerProcess`).
  */
 export function receiveOwnerToken(timeoutMs = 30_000): Promise<string> | null {
+  return receiveServeSecrets(timeoutMs)?.then((s) => s.token) ?? null;
+}
+
+/** As `receiveOwnerToken`, with the store's URL when the parent gave one. */
+export function receiveServeSecrets(timeoutMs = 30_000): Promise<ServeSecrets> | null {
   if (process.env[SERVE_CHILD_ENV] !== "1" || process.send === undefined) return null;
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, token?: string) => {
+    const done = (error: Error | null, secrets?: ServeSecrets) => {
       clearTimeout(timer);
       process.off("message", onMessage);
       process.off("disconnect", onDisconnect);
       if (error) reject(error);
-      else resolve(token!);
+      else resolve(secrets!);
     };
     const onMessage = (m: unknown) => {
       const message = m as Partial<OwnerTokenMessage> | null;
-      if (message?.type === "backflip:owner-token" && typeof message.token === "string")
-        done(null, message.token);
+      if (message?.type === "backflip:owner-token" && typeof message.token === "string") {
+        const store = typeof message.store === "string" ? message.store : undefined;
+        done(null, { token: message.token, store });
+      }
     };
     const onDisconnect = () =>
       done(new Error("the parent process went away before sending the owner token"));
@@ -67,7 +80,13 @@ export const LISTENING_PATTERN = /(https?:\/\/\S+?:(\d+))\/#token=/;
 
 export async function startServerProcess(
   runDir: string,
-  options: { port?: number; host?: string; timeoutMs?: number } = {},
+  options: {
+    port?: number;
+    host?: string;
+    timeoutMs?: number;
+    /** A Postgres run: the URL to reach its store by (sent over IPC, never on the command line). */
+    store?: string;
+  } = {},
 ): Promise<ServerProcess> {
   const ownerToken = ownerTokenFor(runDir);
   const args = [BIN, "serve", runDir, "--port", String(options.port ?? 0)];
@@ -78,7 +97,11 @@ export async function startServerProcess(
   });
   const onMessage = (m: unknown) => {
     if ((m as Partial<OwnerTokenRequest> | null)?.type !== "backflip:owner-token?") return;
-    const reply: OwnerTokenMessage = { type: "backflip:owner-token", token: ownerToken };
+    const reply: OwnerTokenMessage = {
+      type: "backflip:owner-token",
+      token: ownerToken,
+      ...(options.store !== undefined && { store: options.store }),
+    };
     if (child.connected) child.send(reply);
   };
   child.on("message", onMessage);
