@@ -11,30 +11,36 @@
  *
  * Nothing lives only in this process: tokens, leases and answers are looked up in the store on
  * every request, so a revoked token is refused at once, and several servers may share a store.
+ *
+ * The handlers and `identify` here are ours; the HTTP layer that carries them (routing, files,
+ * gzip, body limits, content types, connections) is Fastify, behind the seam in http.ts
+ * (fastify.ts; docs/http.md says why).
  */
 import { timingSafeEqual } from "node:crypto";
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { z } from "zod";
 import type { Clip } from "../core/types.ts";
 import {
   hashToken,
   type Labeller,
   type LabellerActivity,
-  type LabellerRef,
   type Lease,
   OWNER_NAME,
   type PreferenceStore,
-  StoreError,
   type TrainerControl,
 } from "../store/index.ts";
 import type { LabellersView } from "./api_types.ts";
-import { HttpError, readJsonBody, securityHeaders, sendError, sendJson, truncate } from "./http.ts";
+import { fastifyLayer } from "./fastify.ts";
+import {
+  type ApiRoutes,
+  DEFAULT_TIMEOUTS,
+  HttpError,
+  type HttpLayer,
+  type Identity,
+  RETRY_AFTER_MS,
+  type RunningServer,
+  type ServerTimeouts,
+  truncate,
+} from "./http.ts";
 import { MetricsTail } from "./metrics_tail.ts";
 import {
   answerBody,
@@ -45,7 +51,7 @@ import {
   recentParams,
   searchParams,
 } from "./schemas.ts";
-import { serveStatic, WEB_ROOT } from "./static.ts";
+import { WEB_ROOT } from "./static.ts";
 import { runProgress } from "./trainer_status.ts";
 
 export type ServerOptions = {
@@ -74,57 +80,20 @@ export type ServerOptions = {
   webRoot?: string;
   /** Where unexpected errors are reported (default: stderr). */
   log?: (message: string) => void;
+  /** The HTTP layer that carries the API (default: Fastify; bench/http.bench.ts compares others). */
+  httpLayer?: HttpLayer;
 };
 
-export type ServerTimeouts = {
-  /** A request's headers must arrive within this (ms), or it gets 408 and the connection closes. */
-  headersMs: number;
-  /** The whole request, body included (ms). */
-  requestMs: number;
-  /** How often open connections are checked against the two limits above (ms). */
-  checkIntervalMs: number;
-  /** An idle keep-alive connection is closed after this (ms). */
-  keepAliveMs: number;
-};
-
-export const DEFAULT_TIMEOUTS: ServerTimeouts = {
-  headersMs: 15_000,
-  requestMs: 30_000,
-  checkIntervalMs: 1000,
-  keepAliveMs: 5000,
-};
-
-export type RunningServer = {
-  /** `http://host:port` with no trailing slash. */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-};
+export type { RunningServer, ServerTimeouts } from "./http.ts";
+export { DEFAULT_TIMEOUTS, isLoopbackHost, RETRY_AFTER_MS } from "./http.ts";
 
 import type { RunInfo } from "../store/run_meta.ts";
 
 export type { RunInfo };
 
 export const OWNER = OWNER_NAME;
-/** How long a labeller with nothing to answer should wait before asking again. */
-export const RETRY_AFTER_MS = 2000;
 const METRICS_PAGE = 5000;
 const MAX_TOKEN_CHARS = 512;
-
-type Identity = { labeller: string; ref: LabellerRef; isOwner: boolean };
-
-type Context = {
-  req: IncomingMessage;
-  res: ServerResponse;
-  who: Identity;
-  params: Record<string, string>;
-  search: URLSearchParams;
-  body<T>(schema: z.ZodType<T>): Promise<T>;
-};
-
-type Handler = (ctx: Context) => Promise<unknown>;
-type Route = { handle: Handler; ownerOnly?: boolean };
-type Method = "GET" | "POST";
 
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const {
@@ -178,7 +147,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     return { requested: true, trainer: progress?.trainer ?? "not_running" };
   };
 
-  const routes: Record<string, Partial<Record<Method, Route>>> = {
+  const routes: ApiRoutes = {
     "/api/session": {
       GET: {
         handle: async ({ who }) => ({
@@ -341,8 +310,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     },
   };
 
-  const identify = async (req: IncomingMessage): Promise<Identity> => {
-    const header = req.headers.authorization;
+  const identify = async (header: string | undefined): Promise<Identity> => {
     if (!header) throw new HttpError(401, "missing_token", "send 'Authorization: Bearer <token>'");
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     const token = match?.[1];
@@ -371,148 +339,19 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     };
   };
 
-  const findRoute = (
-    path: string,
-  ): { methods: Partial<Record<Method, Route>>; params: Record<string, string> } | null => {
-    const exact = routes[path];
-    if (exact) return { methods: exact, params: {} };
-    const clip = /^\/api\/clips\/([^/]+)$/.exec(path);
-    if (clip) {
-      let id: string;
-      try {
-        id = decodeURIComponent(clip[1]);
-      } catch {
-        throw new HttpError(400, "bad_path", "the clip id has a malformed percent-encoding");
-      }
-      return { methods: routes["/api/clips/:id"], params: { id } };
-    }
-    return null;
-  };
-
-  const handleApi = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    search: URLSearchParams,
-  ) => {
-    const found = findRoute(path);
-    if (!found)
-      throw new HttpError(
-        404,
-        "unknown_route",
-        `no API route ${truncate(path, 80)}; see docs/api.md`,
-      );
-    const allowed = Object.keys(found.methods).join(", ");
-    const route = found.methods[req.method as Method];
-    if (!route) {
-      throw new HttpError(
-        405,
-        "method_not_allowed",
-        `${truncate(req.method ?? "?", 20)} is not allowed on ${path}; use ${allowed}`,
-        {
-          Allow: allowed,
-        },
-      );
-    }
-    const who = await identify(req);
-    if (route.ownerOnly && !who.isOwner) {
-      throw new HttpError(403, "owner_only", "only the run's owner may use this route");
-    }
-    let bodyRead = false;
-    const result = await route.handle({
-      req,
-      res,
-      who,
-      params: found.params,
-      search,
-      body: async (schema) => {
-        bodyRead = true;
-        return parse(schema, await readJsonBody(req, maxBodyBytes), "body");
-      },
-    });
-    if (req.method === "POST" && !bodyRead) throw new Error("a POST route did not read its body");
-    sendJson(res, 200, result);
-  };
-
-  // Set once listening: the Host names this server answers to when bound to loopback.
-  let allowedHosts: Set<string> | null = null;
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    securityHeaders(res);
-    try {
-      if (allowedHosts) checkHost(req, allowedHosts);
-      const target = req.url ?? "";
-      if (!target.startsWith("/"))
-        throw new HttpError(400, "bad_path", "the request path must start with '/'");
-      const q = target.indexOf("?");
-      const path = q === -1 ? target : target.slice(0, q);
-      const search = new URLSearchParams(q === -1 ? "" : target.slice(q + 1));
-      if (path === "/api" || path.startsWith("/api/")) await handleApi(req, res, path, search);
-      else await serveStatic(req, res, path, webRoot);
-    } catch (error) {
-      if (res.headersSent) {
-        log(`server: error after the answer began: ${String(error)}`);
-        res.destroy();
-        return;
-      }
-      const refusal = asHttpError(error);
-      if (!refusal) {
-        log(
-          `server: unexpected error on ${req.method} ${truncate(req.url ?? "", 200)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        );
-        sendJson(res, 500, {
-          error: "internal error; the server's log has the details",
-          code: "internal",
-        });
-        return;
-      }
-      // Node would otherwise read the unread rest of the body, however large, to keep the
-      // connection. With `Connection: close` it sends the answer, then destroys the socket.
-      if (CLOSING_STATUSES.has(refusal.status) || !req.complete) {
-        res.setHeader("Connection", "close");
-      }
-      sendError(res, refusal);
-    }
-  };
-
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const server = createHttpServer(
-    {
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      keepAliveTimeout: timeouts.keepAliveMs,
-      // Without this the two limits above are checked only every 30 s.
-      connectionsCheckingInterval: timeouts.checkIntervalMs,
-    },
-    (req, res) => {
-      void handle(req, res);
-    },
-  );
-  server.maxConnections = maxConnections;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
+  const serve = options.httpLayer ?? fastifyLayer;
+  return serve({
+    routes,
+    identify,
+    host,
+    port,
+    maxBodyBytes,
+    maxConnections,
+    timeouts,
+    webRoot,
+    log,
   });
-  server.on("error", (e) => log(`server: ${String(e)}`));
-  const bound = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
-  if (isLoopbackHost(host)) allowedHosts = loopbackHosts(shownHost, bound);
-  let closing: Promise<void> | null = null;
-  return {
-    url: `http://${shownHost}:${bound}`,
-    port: bound,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      });
-      return closing;
-    },
-  };
 }
 
 /**
@@ -542,51 +381,4 @@ function labellerTable(
         : [],
     ),
   ];
-}
-
-/** Refusals after which the connection is closed rather than kept for the next request. */
-const CLOSING_STATUSES = new Set([401, 405, 413, 415, 421]);
-
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** The `Host` values a loopback server accepts: loopback names with its port. */
-function loopbackHosts(bound: string, port: number): Set<string> {
-  const names = ["127.0.0.1", "localhost", "[::1]", bound.toLowerCase()];
-  const hosts = new Set(names.map((n) => `${n}:${port}`));
-  if (port === 80) for (const n of names) hosts.add(n);
-  return hosts;
-}
-
-/**
- * A page from another site that rebinds its own name to 127.0.0.1 (DNS rebinding) reaches a
- * loopback server with its own name in `Host`: refuse every name but the loopback ones.
- */
-function checkHost(req: IncomingMessage, allowed: Set<string>): void {
-  const host = (req.headers.host ?? "").toLowerCase();
-  if (allowed.has(host)) return;
-  throw new HttpError(
-    421,
-    "bad_host",
-    `this server answers only to ${[...allowed].join(", ")} (it is bound to loopback); the request was for '${truncate(host, 80)}'`,
-  );
-}
-
-/** The refusal an error stands for, or null for an unexpected error. */
-function asHttpError(error: unknown): HttpError | null {
-  if (error instanceof HttpError) return error;
-  if (error instanceof StoreError) {
-    // lease_limit: a place frees up as soon as the labeller answers, so ask again soon.
-    const headers: Record<string, string> =
-      error.httpStatus === 429 ? { "Retry-After": String(RETRY_AFTER_MS / 1000) } : {};
-    return new HttpError(error.httpStatus, error.code, error.message, headers);
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new HttpError(503, "busy", "the store is busy; try again in a moment", {
-      "Retry-After": "1",
-    });
-  }
-  return null;
 }
