@@ -44,6 +44,7 @@ import {
 import { MetricsTail } from "./metrics_tail.ts";
 import {
   answerBody,
+  checkingResponses,
   emptyBody,
   leaseBody,
   metricsParams,
@@ -82,6 +83,11 @@ export type ServerOptions = {
   log?: (message: string) => void;
   /** The HTTP layer that carries the API (default: Fastify; bench/http.bench.ts compares others). */
   httpLayer?: HttpLayer;
+  /**
+   * Check every answer against its schema in schemas.ts before sending it (a mismatch is a
+   * logged 500). The tests turn it on; it costs a parse of each answer.
+   */
+  checkResponses?: boolean;
 };
 
 export type { RunningServer, ServerTimeouts } from "./http.ts";
@@ -342,7 +348,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const serve = options.httpLayer ?? fastifyLayer;
   return serve({
-    routes,
+    routes: options.checkResponses ? checkingResponses(routes) : routes,
     identify,
     host,
     port,

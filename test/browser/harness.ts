@@ -306,6 +306,8 @@ export async function startServer(run: TestRun): Promise<RunningServer> {
     ownerToken: run.ownerToken,
     host: "127.0.0.1",
     port: 0,
+    // The page's every answer, on real clips of real envs, is checked against its schema.
+    checkResponses: true,
   });
   return {
     url: server.url,

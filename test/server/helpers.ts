@@ -26,7 +26,8 @@ export type TestServer = {
  * A server on an ephemeral port over a fresh store in a temp run directory, with `queries`
  * synthetic queries (q000, q001, … oldest first) and the named labellers. The web root is a
  * small fixture: index.html, dashboard.html, lib/app.js, a hidden file, a symlink that points
- * out of it, and a secret file beside it.
+ * out of it, and a secret file beside it. Every answer it sends is checked against its response
+ * schema: a mismatch is a 500 and is logged.
  */
 export async function startTestServer(
   options: {
@@ -59,6 +60,8 @@ export async function startTestServer(
     webRoot,
     ownerToken: OWNER_TOKEN,
     log: (m) => logged.push(m),
+    // Every answer of every server test is checked against its schema in schemas.ts.
+    checkResponses: true,
     ...options,
   });
   return {
