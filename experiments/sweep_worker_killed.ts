@@ -56,6 +56,15 @@ function start(args: string[]): Proc {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Env steps of the last complete row of metrics.jsonl (0 without one). */
 function stepsInMetrics(runDir: string): number {
   const path = join(runDir, "metrics.jsonl");
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
   // its steps: some RL is saved, some is lost and done again.
   let victim: {
     run: string;
+    childLingerSeconds: number;
     checkpointSteps: number;
     stepsAtKill: number;
     atSeconds: number;
@@ -124,12 +134,18 @@ async function main(): Promise<void> {
         due = { run: current.run, at: Date.now() + 1000 };
       }
       if (due?.run === current.run && Date.now() >= due.at) {
+        const child = Number(readFileSync(join(runDir, "LOCK"), "utf8"));
         a.child.kill("SIGKILL");
+        const killedAt = Date.now();
+        // The run's process dies with its worker, at its next turn of the event loop (it may be
+        // inside a PPO update or a checkpoint write): only then is the folder what B will find.
+        while (isAlive(child)) await sleep(5);
         victim = {
           run: current.run,
+          childLingerSeconds: (Date.now() - killedAt) / 1000,
           checkpointSteps: checkpointSteps(runDir)!,
           stepsAtKill: stepsInMetrics(runDir),
-          atSeconds: (Date.now() - startedAt) / 1000,
+          atSeconds: (killedAt - startedAt) / 1000,
           aFinished: mine.filter((x) => x.outcome === "done").length,
         };
       }
@@ -141,7 +157,7 @@ async function main(): Promise<void> {
   }
   await a.exited;
   console.log(
-    `killed worker A (kill -9) at ${victim.atSeconds.toFixed(1)} s, during ${victim.run} at ${victim.stepsAtKill} steps, its checkpoint at ${victim.checkpointSteps}`,
+    `killed worker A (kill -9) at ${victim.atSeconds.toFixed(1)} s, during ${victim.run}; its run died ${victim.childLingerSeconds.toFixed(2)} s later at ${victim.stepsAtKill} steps, its checkpoint at ${victim.checkpointSteps}`,
   );
 
   const bExit = await b.exited;
@@ -266,6 +282,7 @@ function markdown(s: {
   leaseSeconds: number;
   killed: {
     run: string;
+    childLingerSeconds: number;
     checkpointSteps: number;
     stepsAtKill: number;
     atSeconds: number;
@@ -290,7 +307,8 @@ function markdown(s: {
     `${s.leaseSeconds} s lease, one runs folder. Produced by \`experiments/sweep_worker_killed.ts\`.`,
     "",
     `Worker A was killed with kill -9 ${f1(s.killed.atSeconds)} s in, during its second run`,
-    `(${s.killed.run}), at ${s.killed.stepsAtKill} steps with its checkpoint at ${s.killed.checkpointSteps}.`,
+    `(${s.killed.run}). The run's own process died with it ${s.killed.childLingerSeconds.toFixed(2)} s later (at its next`,
+    `turn of the event loop), at ${s.killed.stepsAtKill} steps with its checkpoint at ${s.killed.checkpointSteps}.`,
     `Worker B declared A lost ${f1(s.killed.killToLostSeconds)} s after the kill (its lease ran out),`,
     `put the run back in the queue, took it ${f1(s.killed.killToTakeoverSeconds)} s after the kill, once its`,
     `own run was done, and resumed it from ${s.killed.resumedFromSteps ?? "–"} steps. A finished`,

@@ -173,6 +173,17 @@ describe("sweeps on Postgres", { skip: pg.skip }, () => {
       flags: tiny,
     });
     assert.equal(backflip("sweep", "add", spec, "--db", pg.url).code, 0);
+    // One more whose preferences live in Postgres: the spec's flags.store reaches train.
+    const onPostgres = specFile("tiny-store", {
+      name: "tinystore",
+      env: ["Pendulum-v1"],
+      teacher: ["oracle"],
+      labels: [10],
+      seeds: [1],
+      steps: 2000,
+      flags: { ...tiny, store: pg.url },
+    });
+    assert.equal(backflip("sweep", "add", onPostgres, "--db", pg.url).code, 0);
     const runs = join(scratch, "runs-tiny");
     const worker = startWorker(runs, "--drain");
     assert.equal(await worker.exited, 0, worker.log());
@@ -187,6 +198,11 @@ describe("sweeps on Postgres", { skip: pg.skip }, () => {
       assert.equal(result.evalReturn.mean, row.evalReturn);
       assert.ok(existsSync(join(runs, row.name, "sweep.log")));
     }
+    const [stored] = await listRuns(db, "tinystore");
+    assert.equal(stored.state, "done", worker.log());
+    const where = JSON.parse(readFileSync(join(runs, stored.name, "store.json"), "utf8"));
+    assert.equal(where.kind, "postgres");
+    assert.equal(existsSync(join(runs, stored.name, "store.sqlite")), false);
     const status = backflip("sweep", "status", "--db", pg.url, "--sweep", "tiny");
     assert.equal(status.code, 0, status.stderr);
     for (const row of rows) assert.match(status.stdout, new RegExp(`${row.name} .* done `));
