@@ -56,12 +56,17 @@ function start(args: string[]): Proc {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the process runs: a zombie (dead, not yet reaped by init) does not count. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return process.platform !== "linux";
   }
 }
 
@@ -137,8 +142,8 @@ async function main(): Promise<void> {
         const child = Number(readFileSync(join(runDir, "LOCK"), "utf8"));
         a.child.kill("SIGKILL");
         const killedAt = Date.now();
-        // The run's process dies with its worker, at its next turn of the event loop (it may be
-        // inside a PPO update or a checkpoint write): only then is the folder what B will find.
+        // The run's process dies with its worker (at once on Linux, by its parent-death signal;
+        // elsewhere at its next turn of the event loop): only then is the folder what B finds.
         while (isAlive(child)) await sleep(5);
         victim = {
           run: current.run,
@@ -307,8 +312,8 @@ function markdown(s: {
     `${s.leaseSeconds} s lease, one runs folder. Produced by \`experiments/sweep_worker_killed.ts\`.`,
     "",
     `Worker A was killed with kill -9 ${f1(s.killed.atSeconds)} s in, during its second run`,
-    `(${s.killed.run}). The run's own process died with it ${s.killed.childLingerSeconds.toFixed(2)} s later (at its next`,
-    `turn of the event loop), at ${s.killed.stepsAtKill} steps with its checkpoint at ${s.killed.checkpointSteps}.`,
+    `(${s.killed.run}). The run's own process died with it ${s.killed.childLingerSeconds.toFixed(2)} s later (its`,
+    `parent-death signal), at ${s.killed.stepsAtKill} steps with its checkpoint at ${s.killed.checkpointSteps}.`,
     `Worker B declared A lost ${f1(s.killed.killToLostSeconds)} s after the kill (its lease ran out),`,
     `put the run back in the queue, took it ${f1(s.killed.killToTakeoverSeconds)} s after the kill, once its`,
     `own run was done, and resumed it from ${s.killed.resumedFromSteps ?? "–"} steps. A finished`,

@@ -185,7 +185,7 @@ export function formatRuns(runs: readonly RunRow[]): string {
     line(header),
     ...rows.map(line),
     "",
-    `${runs.length} runs: ${counts.join(", ")}`,
+    `${runs.length} run${runs.length === 1 ? "" : "s"}: ${counts.join(", ")}`,
     ...failed.map((r) => `${r.name} failed: ${r.error}`),
   ].join("\n");
 }

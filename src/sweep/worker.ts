@@ -11,10 +11,10 @@
  * checkpoint. A worker that cannot renew its lease kills its runs before the lease runs out, and
  * one that finds itself declared lost stops them at once, so that two workers never train one run.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, type StdioOptions, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,28 @@ const REQUEUED = "[requeued]";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
+/** util-linux's setpriv (Debian: always there), to give the run a parent-death signal. */
+const SETPRIV =
+  process.platform === "linux"
+    ? (["/usr/bin/setpriv", "/bin/setpriv"].find(existsSync) ?? null)
+    : null;
+
+/**
+ * The run's process: `backflip train|resume ARGS` through child.ts, with an IPC channel to this
+ * worker. It dies with the worker: on Linux the kernel kills it the moment the worker dies
+ * (`setpriv --pdeathsig KILL`), and everywhere child.ts kills itself when the channel closes (at
+ * its next turn of the event loop, which a PPO update can delay by seconds). In its own process
+ * group: Ctrl-C in the worker's terminal reaches the worker only, which asks the run to stop once
+ * (a second signal would make train quit without saving).
+ */
+function startChild(args: string[]): ChildProcess {
+  const stdio: StdioOptions = ["ignore", "pipe", "pipe", "ipc"];
+  if (SETPRIV) {
+    const node = [process.execPath, "--import", TSX, CHILD, ...args];
+    return spawn(SETPRIV, ["--pdeathsig", "KILL", "--", ...node], { stdio, detached: true });
+  }
+  return fork(CHILD, args, { execArgv: ["--import", TSX], stdio, detached: true });
+}
 
 export class SweepWorker {
   readonly id: string;
@@ -389,13 +411,7 @@ export class SweepWorker {
     log.write(
       `--- ${new Date().toISOString()} worker ${this.id} attempt ${attempt}: backflip ${args.join(" ")}\n`,
     );
-    const child = fork(CHILD, args, {
-      execArgv: ["--import", TSX],
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      // Its own process group: Ctrl-C in the worker's terminal reaches the worker only, which
-      // asks the run to stop once (a second signal would make train quit without saving).
-      detached: true,
-    });
+    const child = startChild(args);
     this.children.set(name, child);
     let tail = "";
     const keep = (chunk: Buffer) => {
