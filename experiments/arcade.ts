@@ -216,7 +216,7 @@ let rows = readRows();
 /** Return on -pref as a share of the true-reward runs' mean on the same game. */
 function shareOfTrue(row: Row): string {
   const baseline = rows.filter((r) => r.game === row.game && r.kind === "true");
-  if (row.kind === "true" || baseline.length === 0) return "–";
+  if (row.kind !== "oracle" || baseline.length === 0) return "–";
   const mean = baseline.reduce((s, r) => s + r.prefReturn, 0) / baseline.length;
   return mean > 0 ? `${Math.round((100 * row.prefReturn) / mean)}%` : "–";
 }
