@@ -7,7 +7,7 @@
  */
 
 import { parseOptions } from "./cli/args.ts";
-import { continueRun, RESUME_COMMAND } from "./cli/resume.ts";
+import { continueRun, RESUME_COMMAND, resumeOptions } from "./cli/resume.ts";
 import { startTraining } from "./cli/train.ts";
 import { TRAIN_COMMAND } from "./cli/train_options.ts";
 import type { Clip } from "./core/types.ts";
@@ -134,17 +134,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 export async function resume(runDir: string, options: ResumeOptions = {}): Promise<TrainResult> {
   const { progress = false, log, ...flags } = options;
   const { values } = parseOptions(RESUME_COMMAND, toArgv(flags));
-  const result = await continueRun(
-    runDir,
-    {
-      steps: values.steps,
-      port: values.port,
-      host: values.host,
-      allowChangedEnv: values["allow-changed-env"],
-      store: values.store,
-    },
-    { json: false, progress, report: false, log },
-  );
+  const result = await continueRun(runDir, resumeOptions(values), {
+    json: false,
+    progress,
+    report: false,
+    log,
+  });
   return { ...result, run: runDir };
 }
 

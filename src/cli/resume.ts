@@ -4,7 +4,14 @@ import { readCheckpoint, writeDurably } from "../loop/checkpoint.ts";
 import { RESULT_FILE, type RunResult, readResult } from "../loop/preference_loop.ts";
 import { RunConfigError, readRunConfig } from "../loop/run_config.ts";
 import { acquireRunLock } from "../store/index.ts";
-import { checkHost, defineCommand, formatHelp, parseOptions, UsageError } from "./args.ts";
+import {
+  checkHost,
+  defineCommand,
+  formatHelp,
+  type OptionValues,
+  parseOptions,
+  UsageError,
+} from "./args.ts";
 import { lockStore, openStoreForCli, runTraining } from "./run_training.ts";
 import type { TrainOutput } from "./train.ts";
 import { loadRunSources } from "./train_options.ts";
@@ -61,18 +68,21 @@ export async function resumeCommand(argv: string[]): Promise<number> {
   const [runDir, ...extra] = positionals;
   if (!runDir) throw new UsageError("backflip resume: give the run directory, e.g. runs/my-run");
   if (extra.length > 0) throw new UsageError(`backflip resume: unexpected argument '${extra[0]}'`);
-  await continueRun(
-    runDir,
-    {
-      steps: values.steps,
-      port: values.port,
-      host: values.host,
-      allowChangedEnv: values["allow-changed-env"],
-      store: values.store,
-    },
-    { json: values.json },
-  );
+  await continueRun(runDir, resumeOptions(values), { json: values.json });
   return 0;
+}
+
+/** The parsed flags of `backflip resume` as `continueRun` takes them. */
+export function resumeOptions(
+  values: OptionValues<(typeof RESUME_COMMAND)["options"]>,
+): ResumeOptions {
+  return {
+    steps: values.steps,
+    port: values.port,
+    host: values.host,
+    allowChangedEnv: values["allow-changed-env"],
+    store: values.store,
+  };
 }
 
 /** What `backflip resume` takes besides the run directory (its flags, camelCased). */
