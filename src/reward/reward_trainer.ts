@@ -202,7 +202,9 @@ export class RewardTrainer {
         for (let i = examples.length; i < training.length; i++) view.draws.push(i);
       }
     }
-    for (let s = 0; s < steps; s++) this.step(training, views);
+    let maxLen = 0;
+    for (const e of training) maxLen = Math.max(maxLen, clipLength(e.left), clipLength(e.right));
+    for (let s = 0; s < steps; s++) this.step(training, views, maxLen);
     const result = this.evaluate(examples, views);
     this.model.keepRows(new Set(clips.map((clip) => clip.id)));
     return { ...result, pairs: examples.length, pseudoLabels: pseudo.length, steps };
@@ -241,11 +243,10 @@ export class RewardTrainer {
     return out;
   }
 
-  private step(examples: readonly Example[], views: readonly MemberView[]): void {
+  /** One Adam step; each pair's clips are padded to `maxLen` rows. */
+  private step(examples: readonly Example[], views: readonly MemberView[], maxLen: number): void {
     const b = this.config.batchPairs;
     const d = this.model.inputSize;
-    let maxLen = 0;
-    for (const e of examples) maxLen = Math.max(maxLen, clipLength(e.left), clipLength(e.right));
     const rng = this.model.rng;
     const batches = views.map(({ draws }) => {
       const x = new Float32Array(b * 2 * maxLen * d);
