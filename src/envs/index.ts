@@ -8,6 +8,11 @@ import { MountainCarContinuousEnv } from "./classic/mountain_car_continuous.ts";
 import { PendulumEnv } from "./classic/pendulum.ts";
 import type { Env } from "./env.ts";
 import { hasEnv, registerEnv } from "./registry.ts";
+// Static side-effect imports, not `await import(...)`: on Node 20 a dynamic import racing another
+// import of the same graph with a top-level await (the MuJoCo wasm) could run register.ts before
+// envs.ts had initialised (a TDZ error seen once in CI).
+import "./mujoco/register.ts";
+import "./arcade/index.ts";
 
 export { CartPoleEnv, type CartPoleOptions } from "./classic/cartpole.ts";
 export {
@@ -37,5 +42,3 @@ export function registerClassicEnvs(): void {
 }
 
 registerClassicEnvs();
-await import("./mujoco/register.ts");
-await import("./arcade/index.ts");

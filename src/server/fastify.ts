@@ -73,7 +73,7 @@ export const fastifyLayer: HttpLayer = async (app: ApiApp) => {
         .code(refusal.status)
         .headers({ ...refusal.headers, "Cache-Control": "no-store", Connection: "close" })
         .type(JSON_TYPE)
-        .send(JSON.stringify({ error: refusal.message, code: refusal.code }));
+        .send(JSON.stringify(refusal.body()));
     },
   });
   fastify.server.maxConnections = maxConnections;
@@ -139,7 +139,7 @@ export const fastifyLayer: HttpLayer = async (app: ApiApp) => {
       .code(refusal.status)
       .headers({ "Cache-Control": "no-store", Vary: "Accept-Encoding", ...refusal.headers })
       .type(JSON_TYPE)
-      .send(JSON.stringify({ error: refusal.message, code: refusal.code }));
+      .send(JSON.stringify(refusal.body()));
   });
 
   fastify.setNotFoundHandler(async (request) => {

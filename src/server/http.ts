@@ -6,7 +6,8 @@
  * are what any layer needs to keep them the same way.
  */
 import type { z } from "zod";
-import { type LabellerRef, StoreError } from "../store/index.ts";
+import { type LabellerRef, LeaseLimitError, StoreError } from "../store/index.ts";
+import type { ApiErrorBody } from "./api_types.ts";
 
 /** A request the server refuses: sent as `{error, code}` with `status` (always 4xx or 503). */
 export class HttpError extends Error {
@@ -15,8 +16,15 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Extra fields of the refusal's body, beside `error` and `code`. */
+    readonly details: { held?: string[] } = {},
   ) {
     super(message);
+  }
+
+  /** The refusal's JSON body. */
+  body(): ApiErrorBody {
+    return { error: this.message, code: this.code, ...this.details };
   }
 }
 
@@ -233,7 +241,8 @@ export function asHttpError(error: unknown): HttpError | null {
     // lease_limit: a place frees up as soon as the labeller answers, so ask again soon.
     const headers: Record<string, string> =
       error.httpStatus === 429 ? { "Retry-After": String(RETRY_AFTER_MS / 1000) } : {};
-    return new HttpError(error.httpStatus, error.code, error.message, headers);
+    const details = error instanceof LeaseLimitError ? { held: error.held } : {};
+    return new HttpError(error.httpStatus, error.code, error.message, headers, details);
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {

@@ -160,7 +160,12 @@ const repeatAgreement = z.strictObject({
 });
 
 /** A refusal (any 4xx or 5xx): what was wrong, and a machine code. */
-export const apiErrorBody = z.strictObject({ error: z.string(), code: z.string() });
+export const apiErrorBody = z.strictObject({
+  error: z.string(),
+  code: z.string(),
+  /** lease_limit: the queries this labeller's live leases are on. */
+  held: z.array(z.string()).optional(),
+});
 
 /** GET /api/session. `run` is null until the trainer writes it. */
 export const sessionView = z.strictObject({

@@ -96,9 +96,16 @@ export class UnknownLabellerError extends StoreError {
   }
 }
 
-/** A labeller holds as many current leases as allowed: answer one, or wait for one to expire. */
+/**
+ * A labeller holds as many current leases as allowed: answer one, or wait for one to expire.
+ * `held` names the queries those leases are on, so a page that lost them (a reload, a crash)
+ * can lease one of them again at once (`/api/queries/lease` replaces a labeller's own lease).
+ */
 export class LeaseLimitError extends StoreError {
-  constructor(readonly maxLive: number) {
+  constructor(
+    readonly maxLive: number,
+    readonly held: string[],
+  ) {
     super(
       "lease_limit",
       429,

@@ -200,8 +200,8 @@ function notSeenInGroup(labeller: LabellerRef, now: number) {
 }
 
 /**
- * Throws LeaseLimitError when `labeller` holds `maxLive` or more current leases (a lease on
- * `except`, which a new one would replace, left out).
+ * Throws LeaseLimitError, naming the held queries, when `labeller` holds `maxLive` or more
+ * current leases (a lease on `except`, which a new one would replace, left out).
  */
 async function checkLeaseLimit(
   trx: StoreTrx,
@@ -213,11 +213,12 @@ async function checkLeaseLimit(
   if (maxLive === undefined || !Number.isFinite(maxLive)) return;
   let query = trx
     .selectFrom("leases")
-    .select((eb) => eb.fn.count<number>("query_id").distinct().as("n"))
+    .select("query_id")
+    .distinct()
     .where(isRef("leases", labeller))
     .where("answer_id", "is", null)
     .where("expires_at", ">", now);
   if (except !== undefined) query = query.where("query_id", "!=", except);
-  const { n } = await query.executeTakeFirstOrThrow();
-  if (Number(n) >= maxLive) throw new LeaseLimitError(maxLive);
+  const held = (await query.orderBy("query_id").execute()).map((r) => r.query_id);
+  if (held.length >= maxLive) throw new LeaseLimitError(maxLive, held);
 }

@@ -250,6 +250,31 @@ test("an answer given while the server is unreachable is sent after a reload", a
   });
 });
 
+test("a reloaded page takes back at once the pairs its last load held", async () => {
+  await withRun({ queries: 4 }, async (run, server) => {
+    const page = await openPage(server, run.ownerToken);
+    // q-0001 on screen and q-0002 prepared behind it: both leases live, the most allowed.
+    await showing(page, "q-0001", 1);
+    await page.reload();
+    // Without taking them back, the page would wait for those leases to expire (minutes).
+    await answerWithKey(page, "q-0001", "left");
+    await answerWithKey(page, "q-0002", "right");
+    await answerWithKey(page, "q-0003", "equal");
+    await waitFor(async () => (await probe(page)).pendingAnswers === 0, "the answers to be stored");
+    const answers = await run.store.answersSince(0);
+    assert.deepEqual(
+      answers.map((a) => [a.queryId, a.answer]),
+      [
+        ["q-0001", "left"],
+        ["q-0002", "right"],
+        ["q-0003", "equal"],
+      ],
+    );
+    assert.deepEqual(pageErrors.get(page), []);
+    await page.context().close();
+  });
+});
+
 /** Median, p90 and max of the swap times, split by whether the next pair was already loaded. */
 function describeSwaps(swaps: { ms: number; ready: boolean }[]): string {
   const summary = (xs: number[]) => {

@@ -125,6 +125,8 @@ test("a third lease is refused with 429 lease_limit; an answer or an undo still 
   assert.equal(third.json.code, "lease_limit");
   assert.match(third.json.error, /already hold 2 unanswered queries/);
   assert.ok(Number(third.headers["retry-after"]) >= 1);
+  // It names the held pairs, so a reloaded page can take one back (its own lease is replaced).
+  assert.deepEqual(third.json.held, [first.json.query.id, second.json.query.id].sort());
   // Another labeller is served meanwhile.
   const dan = await api(base, "POST", "/api/queries/next", { token: t.tokens.dan, body: {} });
   assert.equal(dan.status, 200);

@@ -84,12 +84,14 @@ export class ApiError extends Error {
    * @param {number} status
    * @param {string} code
    * @param {string} message
+   * @param {string[]} [held]  lease_limit: the queries this labeller's live leases are on
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, held = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.held = held;
   }
 }
 
@@ -133,7 +135,7 @@ export function createApi(token) {
     if (!res.ok) {
       const refusal = /** @type {Partial<ApiErrorBody> | null} */ (data);
       const message = refusal?.error ?? `${method} ${path}: HTTP ${res.status}`;
-      throw new ApiError(res.status, refusal?.code ?? `http_${res.status}`, message);
+      throw new ApiError(res.status, refusal?.code ?? `http_${res.status}`, message, refusal?.held);
     }
     return data;
   }

@@ -212,13 +212,12 @@ async function fill() {
         res = await page.api.post("/api/queries/next", {});
       } catch (err) {
         if (err instanceof ApiError && err.code === "lease_limit") {
-          // This labeller holds as many pairs as allowed (an answer may still be on its way):
-          // the same as no query right now.
-          res = /** @type {WaitingView} */ ({
-            waiting: true,
-            retryAfterMs: 1000,
-            reason: "no_queries",
-          });
+          // This labeller holds as many pairs as allowed. Pairs this page neither shows nor has
+          // an answer on its way for were leased by a page that is gone (a reload, a crash):
+          // take one back rather than wait for its lease to run out. Otherwise: no query now.
+          /** @type {WaitingView} */
+          const none = { waiting: true, retryAfterMs: 1000, reason: "no_queries" };
+          res = (await reclaimLease(err.held)) ?? none;
         } else {
           if (!isTransient(err)) throw err;
           toast("The server is not answering; trying again…", { tone: "warn" });
@@ -255,6 +254,27 @@ async function fill() {
     }
   } finally {
     page.fetching = false;
+  }
+}
+
+/**
+ * A new lease on the first of `held` that this page neither queues nor has an answer waiting
+ * for in its outbox, or null when there is none or it cannot be had (answered meanwhile).
+ * @param {string[]} held
+ * @returns {Promise<LeaseView | null>}
+ */
+async function reclaimLease(held) {
+  const mine = new Set([
+    ...page.queue.map((item) => item.queryId),
+    ...page.outbox.items.map((item) => item.queryId),
+  ]);
+  const queryId = held.find((id) => !mine.has(id));
+  if (queryId === undefined) return null;
+  try {
+    return await page.api.post("/api/queries/lease", { queryId });
+  } catch (err) {
+    if (err instanceof ApiError && !isTransient(err)) return null;
+    throw err;
   }
 }
 
