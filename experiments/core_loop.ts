@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { enqueueGrid, gridFromTrainArgs, listRuns, SweepDb } from "../src/sweep/index.ts";
+import { queueAndWait } from "./sweep_queue.ts";
 
 type Case = { name: string; args: string[]; goal: string; pass: (mean: number) => boolean };
 
@@ -123,32 +123,15 @@ else {
   }
 }
 
-/** Queues each case's seeds as a sweep, waits for the workers to finish them, and keeps their rows. */
+/** Queues each case's seeds as a sweep (core-loop-<case>) and keeps each run's row as it finishes. */
 async function onQueue(url: string): Promise<void> {
-  const db = await SweepDb.open(url);
-  try {
-    const sweeps = new Map<string, string>();
-    for (const c of cases) {
-      const sweep = `core-loop-${c.name}`;
-      const { added, existing } = await enqueueGrid(db, gridFromTrainArgs(sweep, c.args, seeds));
-      console.error(`${sweep}: ${added.length} queued, ${existing.length} there already`);
-      sweeps.set(sweep, c.name);
-    }
-    console.error(`waiting for workers: backflip worker --db ${url} --runs DIR`);
-    for (;;) {
-      const runs = (await Promise.all([...sweeps.keys()].map((s) => listRuns(db, s)))).flat();
-      const failed = runs.filter((r) => r.state === "failed");
-      if (failed.length > 0)
-        throw new Error(`failed: ${failed.map((r) => `${r.name}: ${r.error}`).join("; ")}`);
-      if (runs.every((r) => r.state === "done")) {
-        for (const r of runs) keep(rowOf(sweeps.get(r.sweep!)!, r.seed, r.result as TrainOut));
-        return;
-      }
-      await new Promise((wake) => setTimeout(wake, 5000));
-    }
-  } finally {
-    await db.close();
-  }
+  const grids = cases.map((c) => ({
+    sweep: `core-loop-${c.name}`,
+    args: c.args,
+    seeds,
+    name: c.name,
+  }));
+  await queueAndWait(url, grids, (run, grid) => keep(rowOf(grid.name, run.seed, run.result)));
 }
 
 const fmt = (x: number) => x.toFixed(1);
