@@ -16,6 +16,15 @@ import { LandedFlipCounter } from "../src/teachers/goals/backflip.ts";
 
 export function countBackflips(runDir: string, episodes: number) {
   const agent = PpoAgent.load(join(runDir, "policy"));
+  try {
+    return countAgentBackflips(agent, episodes);
+  } finally {
+    agent.dispose();
+  }
+}
+
+/** The same for a policy in hand. */
+export function countAgentBackflips(agent: PpoAgent, episodes: number) {
   const counters = Array.from({ length: episodes }, () => new LandedFlipCounter());
   const start: (number | null)[] = new Array(episodes).fill(null);
   const lowest = new Array<number>(episodes).fill(0);
@@ -34,7 +43,6 @@ export function countBackflips(runDir: string, episodes: number) {
       counters[ep].step(signals);
     },
   );
-  agent.dispose();
   const rotations = lowest.map((l) => Math.floor(-l / (2 * Math.PI)));
   const landed = counters.map((c) => c.value);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

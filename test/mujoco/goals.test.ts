@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Clip } from "../../src/core/types.ts";
 import { makeMujocoEnv } from "../../src/envs/mujoco/envs.ts";
-import { backflipScore, backflipStepScore } from "../../src/teachers/goals/backflip.ts";
+import {
+  AIRBORNE_HEIGHT,
+  backflipScore,
+  backflipStepScore,
+  LANDING_BONUS,
+  originalBackflipScore,
+} from "../../src/teachers/goals/backflip.ts";
 import { oneLegScore } from "../../src/teachers/goals/one_leg.ts";
 import { Rng, randomAction } from "./helpers.ts";
 
@@ -30,7 +36,7 @@ function clipOf(
   };
 }
 
-test("backflip: the original formula on hand-built Hopper observations", () => {
+test("backflip-original: the original formula on hand-built Hopper observations", () => {
   // ob: [z, angle, thigh, leg, foot, ẋ, ż, ω, thigh', leg', foot']
   const still = [1.25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   const flipping = [1.5, 0, 0, 0, 0, -0.5, 0, -4, 1, 2, 3];
@@ -38,7 +44,9 @@ test("backflip: the original formula on hand-built Hopper observations", () => {
   const a = [0.5, -1, 1];
   // flipping: backroll 4, height 1.5, vel_act 0.5·1 − 1·2 + 1·3 = 1.5, backslide 0.5
   const expected = 4 * (1 + 0.3 * 1.5 + 0.1 * 1.5 + 0.05 * 0.5);
-  const scores = backflipScore(clipOf("Hopper-pref-v5", [still, flipping, forwardRoll], [a, a, a]));
+  const scores = originalBackflipScore(
+    clipOf("Hopper-pref-v5", [still, flipping, forwardRoll], [a, a, a]),
+  );
   assert.equal(scores.length, 3);
   assert.ok(scores[0] === 0); // ±0
   assert.ok(Math.abs(scores[1] - expected) < 1e-5, `${scores[1]} vs ${expected}`);
@@ -65,7 +73,49 @@ test("backflip: a Hopper spun backwards by hand scores higher than one spun forw
     env.close();
     return backflipScore(clipOf("Hopper-pref-v5", obs, actions)).reduce((x, y) => x + y, 0);
   };
-  assert.ok(score(-5) > 0 && score(5) < 0 && score(-5) > score(-2));
+  assert.ok(score(-5) > 0 && score(5) === 0 && score(-5) > score(-2));
+});
+
+/** Hopper observations of a hand-made flip: `turn` rad backwards at height 1.5, then `after` steps at rest at that angle and `height`. */
+function flipClip(turn: number, after: number, height: number): Clip {
+  const obs: number[][] = [];
+  const omega = -8;
+  const turning = Math.round(turn / (8 * 0.008));
+  for (let t = 0; t < turning; t++)
+    obs.push([1.5, -(turn * t) / turning, 0, 0, 0, 0, 0, omega, 0, 0, 0]);
+  for (let t = 0; t < after; t++) obs.push([height, -turn, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return clipOf(
+    "Hopper-pref-v5",
+    obs,
+    obs.map(() => [0, 0, 0]),
+  );
+}
+const sum = (xs: Float32Array) => xs.reduce((x, y) => x + y, 0);
+
+test("backflip: a turn pays only in the air, and a landed flip earns the landing bonus", () => {
+  // The same backward spin on the ground (torso at 0.3 m) earns nothing.
+  const a = [0, 0, 0];
+  const rolling = [0.3, 0, 0, 0, 0, 0, 0, -8, 0, 0, 0];
+  const flying = [1.5, 0, 0, 0, 0, 0, 0, -8, 0, 0, 0];
+  const forwards = [1.5, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0];
+  const spins = backflipScore(clipOf("Hopper-pref-v5", [rolling, flying, forwards], [a, a, a]));
+  assert.deepEqual(
+    [...spins].map((x) => +x.toFixed(4)),
+    [0, +(8 * (1.5 - AIRBORNE_HEIGHT)).toFixed(4), 0],
+  );
+
+  const landed = flipClip(2 * Math.PI, 20, 1.2);
+  const onItsBack = flipClip(2 * Math.PI, 20, 0.3);
+  const halfTurn = flipClip(Math.PI, 20, 1.2);
+  const turnPay = sum(backflipScore(onItsBack));
+  assert.ok(turnPay > 300, `a whole turn in the air pays ${turnPay}`);
+  assert.ok(Math.abs(sum(backflipScore(landed)) - (turnPay + LANDING_BONUS)) < 1e-3);
+  // Upright after a half turn is not upright: no bonus.
+  assert.ok(sum(backflipScore(halfTurn)) < turnPay);
+  // The original score cannot tell a landed flip from one that ends on the robot's back.
+  assert.ok(
+    Math.abs(sum(originalBackflipScore(landed)) - sum(originalBackflipScore(onItsBack))) < 1e-3,
+  );
 });
 
 test("backflip rejects clips of other envs", () => {

@@ -1,8 +1,16 @@
 /**
- * The Hopper backflip goal of Christiano et al. (2017), as a per-step score a scripted goal
- * teacher can sum over a clip. The formula is the original work's, on Gymnasium's standard
- * 11-number Hopper observation `ob` (qpos[1:] then qvel, so ob[5] is the x velocity, ob[7] the
- * torso's angular velocity and ob[8..10] the joint velocities) and the action `a`:
+ * The Hopper backflip goal: what a person teaching a backflip prefers, as a per-step score a
+ * scripted goal teacher sums over a clip.
+ *
+ * `backflipScore` (goal:backflip) pays for turning backwards while the torso is high, so that a
+ * roll on the ground earns nothing, and pays LANDING_BONUS for each backflip landed in the clip
+ * (LandedFlipCounter: a backward turn that ends upright on the foot). From the standard
+ * 11-number Hopper observation `ob` (qpos[1:] then qvel: ob[0] the torso height, ob[1] its
+ * unwrapped angle, ob[7] its angular velocity).
+ *
+ * `originalBackflipScore` (goal:backflip-original) is the original work's formula, kept for
+ * comparison. It pays for backward rotation whether or not the robot lands, and a Hopper taught
+ * by it learns to roll on its back (0 landed flips with 450 labels, seed 1):
  *
  *   backroll  = −ob[7]                 (rotating backwards)
  *   height    = ob[0]
@@ -21,7 +29,35 @@ import {
 export const HOPPER_OBS_SIZE = 11;
 export const HOPPER_ACT_SIZE = 3;
 
-/** The backflip score of one step. */
+/**
+ * Torso height (m) above which turning backwards pays. Standing, the torso is at 1.25; lying on
+ * the ground, below 0.4; a Hopper turning over its foot must hold it higher than its leg is long.
+ */
+export const AIRBORNE_HEIGHT = 0.6;
+/**
+ * Paid for each landed backflip. A whole turn with the torso about 0.5 m above AIRBORNE_HEIGHT
+ * earns about 400 (the per-step |ω| sums to 2π / dt = 785 over a turn), so a clip that lands its
+ * flip is worth nearly twice one that falls out of it.
+ */
+export const LANDING_BONUS = 300;
+
+/** Per-step goal:backflip scores of a Hopper clip: airborne backward turning, and landings. */
+export function backflipScore(clip: Clip): Float32Array {
+  checkHopperClip(clip, "backflipScore");
+  const steps = clip.rewards.length;
+  const out = new Float32Array(steps);
+  const landed = new LandedFlipCounter();
+  for (let t = 0; t < steps; t++) {
+    const ob = clip.obs.subarray(t * HOPPER_OBS_SIZE, (t + 1) * HOPPER_OBS_SIZE);
+    const before = landed.value;
+    landed.step({ torso_angle: ob[1], height: ob[0] });
+    const turn = Math.max(0, -ob[7]) * Math.max(0, ob[0] - AIRBORNE_HEIGHT);
+    out[t] = turn + LANDING_BONUS * (landed.value - before);
+  }
+  return out;
+}
+
+/** The original work's backflip score of one step. */
 export function backflipStepScore(ob: ArrayLike<number>, a: ArrayLike<number>): number {
   const backroll = -ob[7];
   const height = ob[0];
@@ -30,13 +66,9 @@ export function backflipStepScore(ob: ArrayLike<number>, a: ArrayLike<number>): 
   return backroll * (1 + 0.3 * height + 0.1 * velAct + 0.05 * backslide);
 }
 
-/** Per-step backflip scores of a Hopper clip (Hopper-v5 or Hopper-pref-v5 observations). */
-export function backflipScore(clip: Clip): Float32Array {
-  if (clip.obsSize !== HOPPER_OBS_SIZE || clip.actSize !== HOPPER_ACT_SIZE) {
-    throw new Error(
-      `backflipScore needs Hopper clips (obs 11, action 3); clip ${clip.id} of ${clip.envId} has obs ${clip.obsSize}, action ${clip.actSize}`,
-    );
-  }
+/** Per-step goal:backflip-original scores of a Hopper clip. */
+export function originalBackflipScore(clip: Clip): Float32Array {
+  checkHopperClip(clip, "originalBackflipScore");
   const steps = clip.rewards.length;
   const out = new Float32Array(steps);
   for (let t = 0; t < steps; t++) {
@@ -45,6 +77,14 @@ export function backflipScore(clip: Clip): Float32Array {
     out[t] = backflipStepScore(ob, a);
   }
   return out;
+}
+
+function checkHopperClip(clip: Clip, what: string): void {
+  if (clip.obsSize !== HOPPER_OBS_SIZE || clip.actSize !== HOPPER_ACT_SIZE) {
+    throw new Error(
+      `${what} needs Hopper clips (obs 11, action 3); clip ${clip.id} of ${clip.envId} has obs ${clip.obsSize}, action ${clip.actSize}`,
+    );
+  }
 }
 
 /** The torso is upright when its angle is within this of a whole turn (rad, about 23°). */

@@ -1,0 +1,106 @@
+/**
+ * Can PPO learn landed backflips at all when it is given a backflip score as its reward? A
+ * preference-trained Hopper can do no better than what RL finds on the teacher's own score, so
+ * this separates "the score does not ask for landings" from "too few labels". Scores:
+ *
+ *   - original: the original work's per-step backflip score (goal:backflip's formula), which
+ *     pays for backward rotation whether or not the robot lands;
+ *   - landed: backward rotation paid only while the torso is high (a roll on the ground earns
+ *     nothing), plus a bonus for each landed backflip (LandedFlipCounter).
+ *
+ * PPO (the MuJoCo preset) on Hopper-pref-v5 without respawn, 1,000-step episodes; the final
+ * policy is scored by landed flips and whole backward rotations over 5 episodes.
+ *
+ *   node --import tsx experiments/backflip_rl.ts [--score landed] [--steps 1000000] [--seed 1]
+ */
+import { parseArgs } from "node:util";
+import type { Rollout } from "../src/core/types.ts";
+import { makeVecEnv } from "../src/envs/index.ts";
+import { PpoAgent, ppoPreset } from "../src/rl/index.ts";
+import { backflipStepScore, LandedFlipCounter } from "../src/teachers/goals/backflip.ts";
+import { countAgentBackflips } from "./backflip_count.ts";
+
+const { values } = parseArgs({
+  options: {
+    score: { type: "string", default: "landed" },
+    steps: { type: "string", default: "1000000" },
+    seed: { type: "string", default: "1" },
+    bonus: { type: "string", default: "300" },
+  },
+});
+const ENV = "Hopper-pref-v5";
+const OBS = 11;
+const ACT = 3;
+/** Torso height above which backward rotation counts as a flip rather than a roll (m). */
+const AIRBORNE = 0.6;
+
+type Scorer = (rollout: Rollout) => Float32Array;
+
+function originalScore(rollout: Rollout): Float32Array {
+  const out = new Float32Array(rollout.rewards.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = backflipStepScore(
+      rollout.obs.subarray(i * OBS, (i + 1) * OBS),
+      rollout.actions.subarray(i * ACT, (i + 1) * ACT),
+    );
+  }
+  return out;
+}
+
+function landedScore(numEnvs: number, bonus: number): Scorer {
+  const counters = Array.from({ length: numEnvs }, () => new LandedFlipCounter());
+  return (rollout) => {
+    const out = new Float32Array(rollout.rewards.length);
+    const { torso_angle: angle, height } = rollout.signals;
+    for (let i = 0; i < out.length; i++) {
+      const e = i % numEnvs;
+      const ob = rollout.obs.subarray(i * OBS, (i + 1) * OBS);
+      const before = counters[e].value;
+      counters[e].step({ torso_angle: angle[i], height: height[i] });
+      const spin = Math.max(0, -ob[7]) * Math.max(0, ob[0] - AIRBORNE);
+      out[i] = spin + bonus * (counters[e].value - before);
+      if (rollout.terminated[i] || rollout.truncated[i]) counters[e] = new LandedFlipCounter();
+    }
+    return out;
+  };
+}
+
+const seed = Number(values.seed);
+const config = { ...ppoPreset(ENV) };
+const venv = makeVecEnv(ENV, config.numEnvs ?? 1, { respawn: false });
+const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
+const score =
+  values.score === "original" ? originalScore : landedScore(venv.numEnvs, Number(values.bonus));
+const t0 = performance.now();
+let sum = 0;
+let n = 0;
+while (agent.envSteps < Number(values.steps)) {
+  const rollout = agent.collect(venv);
+  const reward = score(rollout);
+  for (const r of reward) sum += r;
+  n += reward.length;
+  agent.update(rollout, reward);
+  if (agent.envSteps % 102_400 < rollout.rewards.length) {
+    const { meanLanded, meanRotations } = countAgentBackflips(agent, 3);
+    console.error(
+      JSON.stringify({
+        steps: agent.envSteps,
+        scorePerStep: +(sum / n).toFixed(3),
+        meanLanded,
+        meanRotations,
+      }),
+    );
+    sum = 0;
+    n = 0;
+  }
+}
+const flips = countAgentBackflips(agent, 5);
+console.log(
+  JSON.stringify({
+    score: values.score,
+    seed,
+    steps: agent.envSteps,
+    ...flips,
+    wallSeconds: Math.round((performance.now() - t0) / 1000),
+  }),
+);
