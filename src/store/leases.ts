@@ -200,8 +200,8 @@ function notSeenInGroup(labeller: LabellerRef, now: number) {
 }
 
 /**
- * Throws LeaseLimitError, naming the held queries, when `labeller` holds `maxLive` or more
- * current leases (a lease on `except`, which a new one would replace, left out).
+ * Throws LeaseLimitError, naming the held queries (oldest lease first), when `labeller` holds
+ * `maxLive` or more current leases (a lease on `except`, which a new one would replace, left out).
  */
 async function checkLeaseLimit(
   trx: StoreTrx,
@@ -213,12 +213,14 @@ async function checkLeaseLimit(
   if (maxLive === undefined || !Number.isFinite(maxLive)) return;
   let query = trx
     .selectFrom("leases")
-    .select("query_id")
-    .distinct()
+    .select(["query_id", (eb) => eb.fn.max("expires_at").as("until")])
     .where(isRef("leases", labeller))
     .where("answer_id", "is", null)
-    .where("expires_at", ">", now);
+    .where("expires_at", ">", now)
+    .groupBy("query_id");
   if (except !== undefined) query = query.where("query_id", "!=", except);
-  const held = (await query.orderBy("query_id").execute()).map((r) => r.query_id);
+  // Oldest lease first: the pair that was on screen before the prefetched one.
+  const rows = await query.orderBy("until").orderBy("query_id").execute();
+  const held = rows.map((r) => r.query_id);
   if (held.length >= maxLive) throw new LeaseLimitError(maxLive, held);
 }
