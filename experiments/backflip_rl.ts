@@ -5,8 +5,9 @@
  *
  *   - original: the original work's per-step backflip score (goal:backflip's formula), which
  *     pays for backward rotation whether or not the robot lands;
- *   - landed: backward rotation paid only while the torso is high (a roll on the ground earns
- *     nothing), plus a bonus for each landed backflip (LandedFlipCounter).
+ *   - landed: goal:backflip's score, streamed over whole episodes: backward turning paid only
+ *     while the torso is high (a roll on the ground earns nothing), plus a bonus for each landed
+ *     backflip (LandedFlipCounter).
  *
  * PPO (the MuJoCo preset) on Hopper-pref-v5 without respawn, 1,000-step episodes; the final
  * policy is scored by landed flips and whole backward rotations over 5 episodes.
@@ -17,7 +18,12 @@ import { parseArgs } from "node:util";
 import type { Rollout } from "../src/core/types.ts";
 import { makeVecEnv } from "../src/envs/index.ts";
 import { PpoAgent, ppoPreset } from "../src/rl/index.ts";
-import { backflipStepScore, LandedFlipCounter } from "../src/teachers/goals/backflip.ts";
+import {
+  airborneTurnScore,
+  backflipStepScore,
+  LANDING_BONUS,
+  LandedFlipCounter,
+} from "../src/teachers/goals/backflip.ts";
 import { countAgentBackflips } from "./backflip_count.ts";
 
 const { values } = parseArgs({
@@ -25,14 +31,12 @@ const { values } = parseArgs({
     score: { type: "string", default: "landed" },
     steps: { type: "string", default: "1000000" },
     seed: { type: "string", default: "1" },
-    bonus: { type: "string", default: "300" },
+    bonus: { type: "string", default: String(LANDING_BONUS) },
   },
 });
 const ENV = "Hopper-pref-v5";
 const OBS = 11;
 const ACT = 3;
-/** Torso height above which backward rotation counts as a flip rather than a roll (m). */
-const AIRBORNE = 0.6;
 
 type Scorer = (rollout: Rollout) => Float32Array;
 
@@ -57,8 +61,7 @@ function landedScore(numEnvs: number, bonus: number): Scorer {
       const ob = rollout.obs.subarray(i * OBS, (i + 1) * OBS);
       const before = counters[e].value;
       counters[e].step({ torso_angle: angle[i], height: height[i] });
-      const spin = Math.max(0, -ob[7]) * Math.max(0, ob[0] - AIRBORNE);
-      out[i] = spin + bonus * (counters[e].value - before);
+      out[i] = airborneTurnScore(ob) + bonus * (counters[e].value - before);
       if (rollout.terminated[i] || rollout.truncated[i]) counters[e] = new LandedFlipCounter();
     }
     return out;

@@ -2,8 +2,8 @@
  * The Hopper backflip goal: what a person teaching a backflip prefers, as a per-step score a
  * scripted goal teacher sums over a clip.
  *
- * `backflipScore` (goal:backflip) pays for turning backwards while the torso is high, so that a
- * roll on the ground earns nothing, and pays LANDING_BONUS for each backflip landed in the clip
+ * `backflipScore` (goal:backflip) pays for turning backwards (and charges for turning forwards)
+ * while the torso is high, so that a roll on the ground earns nothing, and pays LANDING_BONUS for each backflip landed in the clip
  * (LandedFlipCounter: a backward turn that ends upright on the foot). From the standard
  * 11-number Hopper observation `ob` (qpos[1:] then qvel: ob[0] the torso height, ob[1] its
  * unwrapped angle, ob[7] its angular velocity).
@@ -51,10 +51,18 @@ export function backflipScore(clip: Clip): Float32Array {
     const ob = clip.obs.subarray(t * HOPPER_OBS_SIZE, (t + 1) * HOPPER_OBS_SIZE);
     const before = landed.value;
     landed.step({ torso_angle: ob[1], height: ob[0] });
-    const turn = Math.max(0, -ob[7]) * Math.max(0, ob[0] - AIRBORNE_HEIGHT);
-    out[t] = turn + LANDING_BONUS * (landed.value - before);
+    out[t] = airborneTurnScore(ob) + LANDING_BONUS * (landed.value - before);
   }
   return out;
+}
+
+/**
+ * goal:backflip's pay for one step's turning: the torso's backward angular velocity while it is
+ * above AIRBORNE_HEIGHT. Turning forwards costs as much, so rocking back and forth earns nothing
+ * (taught with the backward part alone, a Hopper learned to rock: 0 flips with 450 labels).
+ */
+export function airborneTurnScore(ob: ArrayLike<number>): number {
+  return -ob[7] * Math.max(0, ob[0] - AIRBORNE_HEIGHT);
 }
 
 /** The original work's backflip score of one step. */
