@@ -1,14 +1,14 @@
 /**
- * The MuJoCo figures (the paper's robotics results and the backflip), each run in its own
- * process so that several can run at once on a machine with many cores:
+ * The MuJoCo figures (the paper's robotics results), each run in its own process so that
+ * several can run at once on a machine with many cores:
  *
  *   - true-reward PPO on the preference-ready Hopper, HalfCheetah and Walker2d, with respawn
  *     as preference runs have it (experiments/ppo_true_reward.ts);
  *   - the oracle teacher with 700 labels on the same tasks, as a share of that seed's
  *     true-reward return on the same task (the paper's comparison); both policies are also
- *     scored on the standard task;
- *   - `goal:backflip` with 900 labels on Hopper, scored by complete backward rotations of the
- *     torso per 1,000-step episode.
+ *     scored on the standard task.
+ *
+ * The backflip has its own script, experiments/backflip.ts.
  *
  * Prints one JSON line per run and merges it into experiments/results/mujoco.json (a later
  * invocation replaces rows of the same kind, task and seed), then writes the table of all rows to
@@ -16,7 +16,7 @@
  * (`--kinds none` only rewrites the table).
  *
  *   node --import tsx experiments/mujoco.ts [--envs Hopper,HalfCheetah,Walker2d] [--seeds 1,2,3]
- *     [--kinds true,oracle,backflip] [--steps 1000000] [--parallel 2]
+ *     [--kinds true,oracle] [--steps 1000000] [--parallel 2]
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     seeds: { type: "string", default: "1,2,3" },
     steps: { type: "string", default: "1000000" },
     parallel: { type: "string", default: String(Math.max(1, availableParallelism())) },
-    kinds: { type: "string", default: "true,oracle,backflip" },
+    kinds: { type: "string", default: "true,oracle" },
   },
 });
 const kinds = new Set(values.kinds.split(","));
@@ -41,7 +41,7 @@ const here = import.meta.dirname;
 const bin = join(here, "..", "bin", "backflip.js");
 const scratch = mkdtempSync(join(tmpdir(), "backflip-mujoco-"));
 
-type Kind = "true" | "oracle" | "backflip";
+type Kind = "true" | "oracle";
 type Job = { kind: Kind; env: string; seed: number; args: string[] };
 
 /** `backflip train` of one task with one teacher, into a scratch run directory. */
@@ -64,16 +64,9 @@ for (const env of envs) {
     jobs.push({ kind: "oracle", env, seed, args: train(`${env}-pref-v5`, "oracle", 700, seed) });
   }
 }
-// The issue's command: a goal on Hopper-v5 is taught on Hopper-pref-v5.
-jobs.push({
-  kind: "backflip",
-  env: "Hopper",
-  seed: 1,
-  args: train("Hopper-v5", "goal:backflip", 900, 1),
-});
 const wanted = jobs.filter((job) => kinds.has(job.kind));
 
-/** `value`: the return on the env trained in (rotations for the backflip); `standard`: on the standard task. */
+/** `value`: the return on the env trained in; `standard`: on the standard task. */
 type Row = {
   kind: Kind;
   env: string;
@@ -81,7 +74,6 @@ type Row = {
   value: number;
   standard?: number;
   wallSeconds: number;
-  extra?: Record<string, unknown>;
 };
 
 function runJob({ args, ...job }: Job): Promise<Row> {
@@ -105,16 +97,6 @@ function runJob({ args, ...job }: Job): Promise<Row> {
       if (job.kind === "true") {
         const { evalMean: value, standardEvalMean: standard, wallSeconds } = last;
         return resolve({ ...job, value, standard, wallSeconds });
-      }
-      if (job.kind === "backflip") {
-        const { countBackflips } = await import("./backflip_count.ts");
-        const flips = countBackflips(last.run, 5);
-        return resolve({
-          ...job,
-          value: flips.meanRotations,
-          wallSeconds: last.wallSeconds,
-          extra: flips,
-        });
       }
       resolve({
         ...job,
@@ -157,7 +139,7 @@ const lines = [
   "| task | seed | true-reward PPO | oracle, 700 labels | share | standard task: true / oracle | wall s: true / oracle |",
   "| --- | --- | --- | --- | --- | --- | --- |",
 ];
-const tasks = [...new Set(rows.filter((r) => r.kind !== "backflip").map((r) => r.env))];
+const tasks = [...new Set(rows.map((r) => r.env))];
 for (const env of tasks) {
   const taskSeeds = [...new Set(rows.filter((r) => r.env === env).map((r) => r.seed))].sort();
   for (const seed of taskSeeds) {
@@ -170,13 +152,6 @@ for (const env of tasks) {
       `| ${env} | ${seed} | ${fmt(t?.value)} | ${fmt(o?.value)} | ${share} | ${standard} | ${wall} |`,
     );
   }
-}
-const flip = find("backflip", "Hopper", 1);
-if (flip) {
-  lines.push(
-    "",
-    `Backflip (Hopper, goal:backflip, 900 labels, seed 1): ${flip.value.toFixed(2)} complete backward rotations per 1,000-step episode.`,
-  );
 }
 writeFileSync(join(resultsDir, "mujoco.md"), `${lines.join("\n")}\n`);
 console.log(lines.join("\n"));
