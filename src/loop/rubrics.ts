@@ -2,6 +2,8 @@
 const GOAL_RUBRICS: Record<string, string> = {
   backflip:
     "Prefer the clip that is closer to a backflip: the hopper jumps, rotates backwards through a full turn, and lands upright.",
+  "backflip-original":
+    "Prefer the clip where the hopper rotates backwards more, faster and higher, however it ends up.",
   "one-leg":
     "Prefer the clip where the cheetah moves forward faster while its front foot never touches the ground.",
   "keep-pace":
