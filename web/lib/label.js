@@ -259,7 +259,8 @@ async function fill() {
 
 /**
  * A new lease on the first of `held` that this page neither queues nor has an answer waiting
- * for in its outbox, or null when there is none or it cannot be had (answered meanwhile).
+ * for in its outbox, or null when there is none or it cannot be had now (answered meanwhile, or
+ * the server not answering: the caller asks again in a second either way).
  * @param {string[]} held
  * @returns {Promise<LeaseView | null>}
  */
@@ -272,9 +273,8 @@ async function reclaimLease(held) {
   if (queryId === undefined) return null;
   try {
     return await page.api.post("/api/queries/lease", { queryId });
-  } catch (err) {
-    if (err instanceof ApiError && !isTransient(err)) return null;
-    throw err;
+  } catch {
+    return null;
   }
 }
 
