@@ -18,12 +18,7 @@ import { parseArgs } from "node:util";
 import type { Rollout } from "../src/core/types.ts";
 import { makeVecEnv } from "../src/envs/index.ts";
 import { PpoAgent, ppoPreset } from "../src/rl/index.ts";
-import {
-  airborneTurnScore,
-  backflipStepScore,
-  LANDING_BONUS,
-  LandedFlipCounter,
-} from "../src/teachers/goals/backflip.ts";
+import { BackflipStepScorer, backflipStepScore } from "../src/teachers/goals/backflip.ts";
 import { countAgentBackflips } from "./backflip_count.ts";
 
 const { values } = parseArgs({
@@ -31,7 +26,6 @@ const { values } = parseArgs({
     score: { type: "string", default: "landed" },
     steps: { type: "string", default: "1000000" },
     seed: { type: "string", default: "1" },
-    bonus: { type: "string", default: String(LANDING_BONUS) },
   },
 });
 const ENV = "Hopper-pref-v5";
@@ -51,18 +45,15 @@ function originalScore(rollout: Rollout): Float32Array {
   return out;
 }
 
-function landedScore(numEnvs: number, bonus: number): Scorer {
-  const counters = Array.from({ length: numEnvs }, () => new LandedFlipCounter());
+/** goal:backflip's score, streamed over each env's episodes. */
+function landedScore(numEnvs: number): Scorer {
+  const scorers = Array.from({ length: numEnvs }, () => new BackflipStepScorer());
   return (rollout) => {
     const out = new Float32Array(rollout.rewards.length);
-    const { torso_angle: angle, height } = rollout.signals;
     for (let i = 0; i < out.length; i++) {
       const e = i % numEnvs;
-      const ob = rollout.obs.subarray(i * OBS, (i + 1) * OBS);
-      const before = counters[e].value;
-      counters[e].step({ torso_angle: angle[i], height: height[i] });
-      out[i] = airborneTurnScore(ob) + bonus * (counters[e].value - before);
-      if (rollout.terminated[i] || rollout.truncated[i]) counters[e] = new LandedFlipCounter();
+      out[i] = scorers[e].step(rollout.obs.subarray(i * OBS, (i + 1) * OBS));
+      if (rollout.terminated[i] || rollout.truncated[i]) scorers[e] = new BackflipStepScorer();
     }
     return out;
   };
@@ -72,8 +63,7 @@ const seed = Number(values.seed);
 const config = { ...ppoPreset(ENV) };
 const venv = makeVecEnv(ENV, config.numEnvs ?? 1, { respawn: false });
 const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
-const score =
-  values.score === "original" ? originalScore : landedScore(venv.numEnvs, Number(values.bonus));
+const score = values.score === "original" ? originalScore : landedScore(venv.numEnvs);
 const t0 = performance.now();
 let sum = 0;
 let n = 0;

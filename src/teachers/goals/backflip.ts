@@ -46,14 +46,25 @@ export function backflipScore(clip: Clip): Float32Array {
   checkHopperClip(clip, "backflipScore");
   const steps = clip.rewards.length;
   const out = new Float32Array(steps);
-  const landed = new LandedFlipCounter();
+  const scorer = new BackflipStepScorer();
   for (let t = 0; t < steps; t++) {
-    const ob = clip.obs.subarray(t * HOPPER_OBS_SIZE, (t + 1) * HOPPER_OBS_SIZE);
-    const before = landed.value;
-    landed.step({ torso_angle: ob[1], height: ob[0] });
-    out[t] = airborneTurnScore(ob) + LANDING_BONUS * (landed.value - before);
+    out[t] = scorer.step(clip.obs.subarray(t * HOPPER_OBS_SIZE, (t + 1) * HOPPER_OBS_SIZE));
   }
   return out;
+}
+
+/**
+ * goal:backflip step by step over one stretch of steps (a clip, or an episode): a landing is
+ * paid on the step it completes, counted from the stretch's first step.
+ */
+export class BackflipStepScorer {
+  private readonly landed = new LandedFlipCounter();
+
+  step(ob: ArrayLike<number>): number {
+    const before = this.landed.value;
+    this.landed.step({ torso_angle: ob[1], height: ob[0] });
+    return airborneTurnScore(ob) + LANDING_BONUS * (this.landed.value - before);
+  }
 }
 
 /**
