@@ -3,14 +3,19 @@
  * answers one at a time, in the order given, and retries a failed send with the same requestId
  * until the server acknowledges it, so an answer is never lost or stored twice. The queue is
  * kept in localStorage: answers given just before a reload or a crash are sent on the next load.
+ *
+ * Every tab a labeller has open shares one stored queue. A tab writes its own answers merged with
+ * the other tabs' (by each answer's `id`), leaving out only those it has settled itself, so a tab
+ * that closes with answers unsent never takes another tab's answers out of storage.
  */
 /** @import { Answer, AnswerResult, LeaseView } from "../../src/server/api_types.ts" */
 /** @import { Api } from "./api.js" */
 import { ApiError, isTransient, sleep } from "./api.js";
 
 /**
- * An answer waiting to be stored, as kept in localStorage.
- * @typedef {{leaseId: string, queryId: string, answer: Answer, requestId: string, tries: number}} OutboxItem
+ * An answer waiting to be stored, as kept in localStorage. `id` names the answer for good;
+ * `requestId` is renewed when the answer moves to a newer lease.
+ * @typedef {{id: string, leaseId: string, queryId: string, answer: Answer, requestId: string, tries: number}} OutboxItem
  */
 
 /**
@@ -36,6 +41,11 @@ export class Outbox {
     this.key = key;
     this.hooks = hooks;
     this.items = load(key);
+    /**
+     * Ids of answers this tab has stored or given up on, which its writes take out of storage.
+     * @type {Set<string>}
+     */
+    this.settled = new Set();
     this.running = false;
     /** @type {(() => void)[]} */
     this.idleWaiters = [];
@@ -47,7 +57,8 @@ export class Outbox {
 
   /** @param {{leaseId: string, queryId: string, answer: Answer}} answer */
   add({ leaseId, queryId, answer }) {
-    this.items.push({ leaseId, queryId, answer, requestId: crypto.randomUUID(), tries: 0 });
+    const requestId = crypto.randomUUID();
+    this.items.push({ id: requestId, leaseId, queryId, answer, requestId, tries: 0 });
     this.save();
     this.run();
   }
@@ -64,7 +75,9 @@ export class Outbox {
 
   save() {
     try {
-      localStorage.setItem(this.key, JSON.stringify(this.items));
+      const mine = new Set(this.items.map((i) => i.id));
+      const others = load(this.key).filter((i) => !mine.has(i.id) && !this.settled.has(i.id));
+      localStorage.setItem(this.key, JSON.stringify([...this.items, ...others]));
     } catch {
       // Without storage the queue still lives for this page.
     }
@@ -79,6 +92,7 @@ export class Outbox {
         const item = this.items[0];
         const outcome = await this.send(item);
         if (outcome === "auth") return; // keep the queue; the page asks for a new token
+        this.settled.add(item.id);
         this.items.shift();
         this.save();
       }
@@ -176,7 +190,10 @@ function load(key) {
   try {
     /** @type {unknown} */
     const items = JSON.parse(localStorage.getItem(key) ?? "[]");
-    return Array.isArray(items) ? items.filter(isItem) : [];
+    // Answers queued before items had an `id` are named by their first requestId.
+    return Array.isArray(items)
+      ? items.filter(isItem).map((i) => ({ ...i, id: i.id ?? i.requestId }))
+      : [];
   } catch {
     return [];
   }
