@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
+import { RESPAWNS } from "../envs/env.ts";
 import {
   type EnvSource,
   fileSha256,
@@ -133,11 +134,11 @@ Usage:
     },
     respawn: {
       kind: "choice",
-      choices: ["on", "off"],
+      choices: RESPAWNS,
       defaultText:
         "on; off for goal teachers, whose behaviour, like a backflip, may leave the healthy range on purpose",
       field: "respawn",
-      help: "MuJoCo tasks that can fall: a robot that leaves the healthy range starts afresh, within the same fixed-length episode",
+      help: "MuJoCo tasks that can fall: a fallen robot starts afresh within the same fixed-length episode, on leaving the healthy range (on) or after lying down for 0.5 s (down)",
     },
     pace: {
       kind: "choice",
@@ -520,7 +521,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     selection: values.selection,
     clipSteps,
     pretrainFraction: values.pretrain ?? defaultPretrainFraction(envId, values.labels),
-    respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
+    respawn: values.respawn ?? (goal ? "off" : "on"),
     // The label rate c / (T + c): the paper's 2·10⁶ for MuJoCo, 5·10⁶ for Atari.
     scheduleC: arcade ? 5_000_000 : 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],
