@@ -24,7 +24,7 @@ const config = runConfigSchema.parse({
   selection: "disagreement",
   clipSteps: defaultClipSteps(envId, dt, false),
   pretrainFraction: 0.25,
-  respawn: "off",
+  respawn: false,
   scheduleC: 2e6,
   pretrainRewardSteps: 100,
   rewardStepsPerUpdate: 4,

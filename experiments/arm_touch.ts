@@ -122,7 +122,7 @@ const config = runConfigSchema.parse({
   selection: "disagreement",
   clipSteps: 25,
   pretrainFraction: 0.25,
-  respawn: "off",
+  respawn: false,
   scheduleC: 2e6,
   pretrainRewardSteps: 60,
   rewardStepsPerUpdate: 4,

@@ -61,7 +61,7 @@ function landedScore(numEnvs: number): Scorer {
 
 const seed = Number(values.seed);
 const config = { ...ppoPreset(ENV) };
-const venv = makeVecEnv(ENV, config.numEnvs ?? 1, { respawn: "off" });
+const venv = makeVecEnv(ENV, config.numEnvs ?? 1, { respawn: false });
 const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
 const score = values.score === "original" ? originalScore : landedScore(venv.numEnvs);
 const t0 = performance.now();

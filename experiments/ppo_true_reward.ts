@@ -35,7 +35,7 @@ config.totalTimesteps = steps;
 for (const seed of args.seeds.split(",").map(Number)) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const envOptions = { respawn: args.respawn ? ("on" as const) : ("off" as const) };
+  const envOptions = { respawn: args.respawn };
   const venv = makeVecEnv(envId, config.numEnvs ?? 1, envOptions);
   const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
   let ppoSeconds = 0;

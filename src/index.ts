@@ -11,7 +11,7 @@ import { continueRun, RESUME_COMMAND, resumeOptions } from "./cli/resume.ts";
 import { startTraining } from "./cli/train.ts";
 import { TRAIN_COMMAND } from "./cli/train_options.ts";
 import type { Clip } from "./core/types.ts";
-import type { Env, EnvOptions, Respawn } from "./envs/env.ts";
+import type { Env, EnvOptions } from "./envs/env.ts";
 import { makeEnv as makeRegisteredEnv, registerEnv as registerFactory } from "./envs/index.ts";
 import type { RunResult } from "./loop/preference_loop.ts";
 import { registerGoal as registerScorer } from "./teachers/index.ts";
@@ -53,7 +53,7 @@ export type TrainFlags = {
   clipSteps?: number;
   /** Share of labels asked before RL starts (default 0.25). */
   pretrain?: number;
-  respawn?: Respawn;
+  respawn?: "on" | "off";
   pace?: "wait" | "free";
   rubric?: string;
   port?: number;

@@ -5,7 +5,6 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
-import { RESPAWNS } from "../envs/env.ts";
 import {
   type EnvSource,
   fileSha256,
@@ -134,11 +133,11 @@ Usage:
     },
     respawn: {
       kind: "choice",
-      choices: RESPAWNS,
+      choices: ["on", "off"],
       defaultText:
         "on; off for goal teachers, whose behaviour, like a backflip, may leave the healthy range on purpose",
       field: "respawn",
-      help: "MuJoCo tasks that can fall: a fallen robot starts afresh within the same fixed-length episode, on leaving the healthy range (on) or after lying down for 0.5 s (down)",
+      help: "MuJoCo tasks that can fall: a robot that leaves the healthy range starts afresh, within the same fixed-length episode",
     },
     pace: {
       kind: "choice",
@@ -521,7 +520,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     selection: values.selection,
     clipSteps,
     pretrainFraction: values.pretrain ?? defaultPretrainFraction(envId, values.labels),
-    respawn: values.respawn ?? (goal ? "off" : "on"),
+    respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
     // The label rate c / (T + c): the paper's 2·10⁶ for MuJoCo, 5·10⁶ for Atari.
     scheduleC: arcade ? 5_000_000 : 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],

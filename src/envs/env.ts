@@ -16,17 +16,12 @@ export type EnvSpec = {
 /** How an env is made, beyond its id. Envs ignore the options that do not concern them. */
 export type EnvOptions = {
   /**
-   * Preference-ready MuJoCo tasks with a healthy range: when a fallen body starts afresh within
-   * the episode, so that clips keep showing the robot trying rather than lying still.
-   * `on`: on the step it leaves the healthy range. `down`: once it has lain down (for Hopper and
-   * Walker2d, below the healthy height) for `DOWN_SECONDS`, which lets behaviours that leave the
-   * healthy range on purpose (a backflip does) run their course. `off` (the default): never.
+   * Preference-ready MuJoCo tasks with a healthy range: a body that leaves it starts afresh
+   * within the episode, so that clips keep showing the robot upright. Off for behaviours that
+   * leave the healthy range on purpose (a backflip does).
    */
-  respawn?: Respawn;
+  respawn?: boolean;
 };
-
-export const RESPAWNS = ["on", "down", "off"] as const;
-export type Respawn = (typeof RESPAWNS)[number];
 
 export type StepResult = {
   obs: Float32Array;

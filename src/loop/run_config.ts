@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { RESPAWNS } from "../envs/env.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import type { NoiseOptions } from "../teachers/noisy.ts";
 
@@ -88,11 +87,8 @@ export const runConfigSchema = z
     selection: z.enum(["disagreement", "random", "entropy", "kcenter"]),
     /** Steps per clip (the paper: 1.5 s of simulated time for MuJoCo, 25 steps for arcade). */
     clipSteps: z.int().min(2),
-    /**
-     * MuJoCo tasks that can fall: when a fallen robot starts afresh within the episode
-     * (`EnvOptions`). Runs made before `down` existed stored a boolean.
-     */
-    respawn: z.union([z.enum(RESPAWNS), z.boolean().transform((on) => (on ? "on" : "off"))]),
+    /** MuJoCo tasks that can fall: a fallen robot starts afresh within the episode (`EnvOptions`). */
+    respawn: z.boolean(),
     /** Share of the labels asked about random-policy clips before RL starts. */
     pretrainFraction: z.number().min(0).max(1),
     /** c in the label rate c / (T + c). */

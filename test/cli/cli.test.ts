@@ -275,5 +275,5 @@ test("a goal teacher on a standard MuJoCo id is taught on its preference-ready v
   assert.equal(result.env, "Hopper-pref-v5");
   assert.equal(result.evalReturn.env, "Hopper-pref-v5");
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
-  assert.equal(config.respawn, "off");
+  assert.equal(config.respawn, false);
 });

@@ -18,7 +18,7 @@ export function config(overrides: Partial<RunConfig>): RunConfig {
     selection: "disagreement",
     clipSteps: 30,
     pretrainFraction: 0.25,
-    respawn: "off",
+    respawn: false,
     scheduleC: 2e6,
     pretrainRewardSteps: 60,
     rewardStepsPerUpdate: 4,

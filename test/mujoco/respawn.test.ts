@@ -4,19 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Respawn } from "../../src/envs/env.ts";
 import { makeVecEnv } from "../../src/envs/index.ts";
 import { makeMujocoEnv } from "../../src/envs/mujoco/envs.ts";
-import { DOWN_SECONDS, UNHEALTHY_PENALTY } from "../../src/envs/mujoco/mujoco_env.ts";
-import { runConfigSchema } from "../../src/loop/run_config.ts";
-import { config } from "../loop/helpers.ts";
+import { UNHEALTHY_PENALTY } from "../../src/envs/mujoco/mujoco_env.ts";
 import { Rng, randomAction } from "./helpers.ts";
 
 /** Hopper's reset: standing at z = 1.25 with ±5e-3 noise. */
 const freshStart = (obs: Float32Array) => Math.abs(obs[0] - 1.25) < 0.01 && Math.abs(obs[1]) < 0.01;
 
 test("a Hopper that falls starts afresh at once, pays the penalty, and the episode runs on", () => {
-  const env = makeMujocoEnv("Hopper-pref-v5", { respawn: "on" });
+  const env = makeMujocoEnv("Hopper-pref-v5", { respawn: true });
   const rng = new Rng(3);
   env.reset(3);
   let falls = 0;
@@ -39,7 +36,7 @@ test("a Hopper that falls starts afresh at once, pays the penalty, and the episo
 });
 
 test("without the option, and in the standard task, nothing respawns", () => {
-  const pref = makeMujocoEnv("Hopper-pref-v5", { respawn: "off" });
+  const pref = makeMujocoEnv("Hopper-pref-v5", { respawn: false });
   const rng = new Rng(4);
   pref.reset(4);
   let unhealthy = 0;
@@ -53,7 +50,7 @@ test("without the option, and in the standard task, nothing respawns", () => {
   assert.ok(unhealthy > 300, `${unhealthy} unhealthy steps`);
   pref.close();
 
-  const standard = makeMujocoEnv("Hopper-v5", { respawn: "on" });
+  const standard = makeMujocoEnv("Hopper-v5", { respawn: true });
   standard.reset(4);
   let r = standard.step(randomAction(standard, rng));
   while (!r.terminated && !r.truncated) r = standard.step(randomAction(standard, rng));
@@ -62,49 +59,8 @@ test("without the option, and in the standard task, nothing respawns", () => {
   standard.close();
 });
 
-/**
- * A Hopper thrown up high, spinning backwards (as in a flip), left to fall with no action: the
- * step after which its next observation was first a fresh start, or null.
- */
-function firstRestartOfThrownHopper(respawn: Respawn): number | null {
-  const env = makeMujocoEnv("Hopper-pref-v5", { respawn });
-  env.reset(5);
-  const { qpos, qvel } = env.sim.state();
-  qpos[1] = 2;
-  qvel[2] = -6;
-  env.sim.setState(qpos, qvel);
-  try {
-    for (let t = 1; t <= 400; t++) if (freshStart(env.step(new Float32Array(3)).obs)) return t;
-    return null;
-  } finally {
-    env.close();
-  }
-}
-
-test("respawn down lets a flip run its course and restarts the body once it has lain down", () => {
-  const env = makeMujocoEnv("Hopper-pref-v5");
-  const downSteps = Math.round(DOWN_SECONDS / env.dt);
-  env.close();
-  // `on` restarts it within a few steps, as the spin leaves the healthy angle (0.2 rad).
-  const on = firstRestartOfThrownHopper("on");
-  assert.ok(on !== null && on <= 5, `on: restarted at step ${on}`);
-  // `down` lets it turn, fall and land (on its back, about 40 steps later), then waits
-  // DOWN_SECONDS more below the healthy height.
-  const down = firstRestartOfThrownHopper("down");
-  assert.ok(down !== null && down > downSteps + 30 && down < 150, `down: step ${down}`);
-  assert.equal(firstRestartOfThrownHopper("off"), null);
-});
-
-test("a run stored before respawn had three values still loads", () => {
-  const stored = (respawn: unknown) => runConfigSchema.parse({ ...config({}), respawn }).respawn;
-  assert.equal(stored(true), "on");
-  assert.equal(stored(false), "off");
-  assert.equal(stored("down"), "down");
-  assert.throws(() => stored("sometimes"));
-});
-
 /** Healthy steps of each of 3 Walker2d-pref envs over one random 1,000-step episode. */
-function uprightSteps(respawn: Respawn): number[] {
+function uprightSteps(respawn: boolean): number[] {
   const venv = makeVecEnv("Walker2d-pref-v5", 3, { respawn });
   venv.reset(1);
   const rng = new Rng(1);
@@ -120,8 +76,8 @@ function uprightSteps(respawn: Respawn): number[] {
 }
 
 test("makeVecEnv passes respawn to every MuJoCo env", () => {
-  const without = uprightSteps("off");
-  const withRespawn = uprightSteps("on");
+  const without = uprightSteps(false);
+  const withRespawn = uprightSteps(true);
   for (let e = 0; e < 3; e++) {
     assert.ok(
       withRespawn[e] > 900 && without[e] < 200,

@@ -9,10 +9,9 @@
  * limit (1,000 steps); `info.unhealthy` is true on each step that ends outside the standard
  * task's healthy range (or, for the pendulums, past the point where the standard task ends).
  * Where the standard task would have ended there, each unhealthy step costs `UNHEALTHY_PENALTY`
- * instead (the paper replaced termination by a penalty). With `respawn: "on"` the step that
- * leaves the healthy range is the body's last: the next observation is a fresh start, and the
- * episode runs on to its fixed length. With `respawn: "down"` the body starts afresh only once it
- * has been down (`isDown`) for `DOWN_SECONDS` in a row.
+ * instead (the paper replaced termination by a penalty), and with `respawn` the step that leaves
+ * the healthy range is the body's last: the next observation is a fresh start, and the episode
+ * runs on to its fixed length.
  *
  * As in Gymnasium, quantities MuJoCo computes in the position stage (body and geom poses, site
  * positions, contacts) are read as mj_step leaves them: from the start of its last substep.
@@ -20,7 +19,7 @@
 import { Rng } from "../../core/rng.ts";
 import { type BoxSpace, box } from "../../core/spaces.ts";
 import type { Frame } from "../../core/types.ts";
-import type { Env, EnvSpec, Respawn, StepInfo, StepResult } from "../env.ts";
+import type { Env, EnvSpec, StepInfo, StepResult } from "../env.ts";
 import { compiledModel } from "./loader.ts";
 import { Sim } from "./sim.ts";
 
@@ -30,7 +29,7 @@ export type MujocoEnvOptions = {
   /** Overrides the time limit (Gymnasium's for the id, and 1,000 for preference-ready envs). */
   maxEpisodeSteps?: number;
   /** Preference-ready envs with a healthy range: restart a fallen body (see the file comment). */
-  respawn?: Respawn;
+  respawn?: boolean;
 };
 
 /** What distinguishes one task, fixed per class. */
@@ -61,12 +60,6 @@ export const PREF_MAX_EPISODE_STEPS = 1000;
  * (Hopper-v5 eval 2.9); a fall has to cost much more than the healthy bonus it forgoes.
  */
 export const UNHEALTHY_PENALTY = 50;
-
-/**
- * How long a body lies down before `respawn: "down"` restarts it. Long enough for a flip's
- * crouch and landing, short enough that a clip (1.5 s) of a fallen robot soon shows it again.
- */
-export const DOWN_SECONDS = 0.5;
 
 /** Frames carry qpos rounded to this many decimals (10 µm, 10 µrad): plenty to draw from. */
 const FRAME_DECIMALS = 1e5;
@@ -102,10 +95,8 @@ export abstract class MujocoEnv implements Env {
   private readonly task: MujocoTaskInfo;
   private rng: Rng;
   private elapsed = 0;
-  /** When a fallen body starts afresh (preference-ready tasks that can fall; else "off"). */
-  private readonly respawn: Respawn;
-  /** Steps in a row the body has been down. */
-  private downSteps = 0;
+  /** A body that leaves the healthy range starts afresh (preference-ready tasks that can fall). */
+  private readonly respawns: boolean;
   private started = false;
   private closed = false;
 
@@ -116,8 +107,9 @@ export abstract class MujocoEnv implements Env {
     this.sim = new Sim(model);
     this.frameSkip = task.frameSkip;
     this.dt = model.opt.timestep * task.frameSkip;
-    this.respawn =
-      this.preferenceReady && task.terminatesWhenUnhealthy ? (options.respawn ?? "off") : "off";
+    this.respawns = Boolean(
+      options.respawn && this.preferenceReady && task.terminatesWhenUnhealthy,
+    );
     const maxEpisodeSteps =
       options.maxEpisodeSteps ??
       (this.preferenceReady ? PREF_MAX_EPISODE_STEPS : task.maxEpisodeSteps);
@@ -163,7 +155,6 @@ export abstract class MujocoEnv implements Env {
 
   /** A fresh start of the body, with reset noise from the env's stream. */
   private resetState(): void {
-    this.downSteps = 0;
     this.sim.resetData();
     this.resetModel(this.sim.heap, this.rng);
     this.sim.forward();
@@ -221,28 +212,12 @@ export abstract class MujocoEnv implements Env {
     this.elapsed++;
     this.lastTerminated = fell && !this.preferenceReady;
     this.lastTruncated = this.elapsed >= this.spec.maxEpisodeSteps;
-    this.downSteps = this.isDown() ? this.downSteps + 1 : 0;
-    if (this.respawnsNow(fell) && !this.lastTruncated) {
+    // Respawning only after 0.5 s of falling, so that a clip shows the whole fall, failed on
+    // Hopper: the learned reward paid for the fast forward fall and never saw it end.
+    if (fell && this.respawns && !this.lastTruncated) {
       this.resetState();
       this.observe(this.sim.heap, out, offset);
     }
-  }
-
-  /**
-   * Whether the body, fallen or not, starts afresh after this step. Respawning only after 0.5 s
-   * of leaving the healthy range, so that a clip shows the whole fall, failed on Hopper's oracle
-   * runs: the learned reward paid for the fast forward fall and never saw it end. `down` waits
-   * instead for the body to lie still, for goals whose behaviour leaves the healthy range.
-   */
-  private respawnsNow(fell: boolean): boolean {
-    if (this.respawn === "on") return fell;
-    if (this.respawn === "down") return this.downSteps * this.dt >= DOWN_SECONDS;
-    return false;
-  }
-
-  /** Whether the body is down, for `respawn: "down"`: by default, outside its healthy range. */
-  protected isDown(): boolean {
-    return !this.healthy;
   }
 
   /** Steps taken since the last reset. */

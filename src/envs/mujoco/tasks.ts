@@ -89,11 +89,6 @@ abstract class PlanarWalkerEnv extends MujocoEnv {
     this.signals[2] = z;
     return this.preferenceReady ? xVelocity + survive : xVelocity + survive - ctrlCost;
   }
-
-  /** Below the healthy height, whatever the angle: a flip turns through every angle up high. */
-  protected override isDown(): boolean {
-    return this.signals[2] <= this.p.healthyZ[0];
-  }
 }
 
 const PLANAR_SIGNALS = ["x_velocity", "torso_angle", "height"] as const;
