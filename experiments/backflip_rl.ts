@@ -12,13 +12,25 @@
  * PPO (the MuJoCo preset) on Hopper-pref-v5 without respawn, 1,000-step episodes; the final
  * policy is scored by landed flips and whole backward rotations over 5 episodes.
  *
- *   node --import tsx experiments/backflip_rl.ts [--score landed] [--steps 1000000] [--seed 1]
+ *   - turn: goal:backflip's turning pay alone, without the landing bonus: can landings be found
+ *     without ever being paid for (as a preference-taught policy must, whose teacher has not
+ *     yet seen one)?
+ *
+ * The progress lines also count the landings in the training episodes themselves.
+ *
+ *   node --import tsx experiments/backflip_rl.ts [--score landed|turn|original] [--steps 1000000]
+ *     [--seed 1]
  */
 import { parseArgs } from "node:util";
 import type { Rollout } from "../src/core/types.ts";
 import { makeVecEnv } from "../src/envs/index.ts";
 import { PpoAgent, ppoPreset } from "../src/rl/index.ts";
-import { BackflipStepScorer, backflipStepScore } from "../src/teachers/goals/backflip.ts";
+import {
+  airborneTurnScore,
+  BackflipStepScorer,
+  backflipStepScore,
+  LandedFlipCounter,
+} from "../src/teachers/goals/backflip.ts";
 import { countAgentBackflips } from "./backflip_count.ts";
 
 const { values } = parseArgs({
@@ -45,6 +57,13 @@ function originalScore(rollout: Rollout): Float32Array {
   return out;
 }
 
+function turnScore(rollout: Rollout): Float32Array {
+  const out = new Float32Array(rollout.rewards.length);
+  for (let i = 0; i < out.length; i++)
+    out[i] = airborneTurnScore(rollout.obs.subarray(i * OBS, (i + 1) * OBS));
+  return out;
+}
+
 /** goal:backflip's score, streamed over each env's episodes. */
 function landedScore(numEnvs: number): Scorer {
   const scorers = Array.from({ length: numEnvs }, () => new BackflipStepScorer());
@@ -63,7 +82,26 @@ const seed = Number(values.seed);
 const config = { ...ppoPreset(ENV) };
 const venv = makeVecEnv(ENV, config.numEnvs ?? 1, { respawn: false });
 const agent = new PpoAgent(config, venv.observationSpace, venv.actionSpace, seed);
-const score = values.score === "original" ? originalScore : landedScore(venv.numEnvs);
+const scores: Record<string, Scorer> = {
+  original: originalScore,
+  turn: turnScore,
+  landed: landedScore(venv.numEnvs),
+};
+const score = scores[values.score];
+if (!score) throw new Error(`--score ${values.score}? (${Object.keys(scores).join(", ")})`);
+/** Landings in the training rollouts, streamed per env like the score. */
+const trainingFlips = Array.from({ length: venv.numEnvs }, () => new LandedFlipCounter());
+let landedInTraining = 0;
+function countTrainingLandings(rollout: Rollout): void {
+  for (let i = 0; i < rollout.rewards.length; i++) {
+    const e = i % venv.numEnvs;
+    const ob = rollout.obs.subarray(i * OBS, (i + 1) * OBS);
+    const before = trainingFlips[e].value;
+    trainingFlips[e].step({ torso_angle: ob[1], height: ob[0] });
+    landedInTraining += trainingFlips[e].value - before;
+    if (rollout.terminated[i] || rollout.truncated[i]) trainingFlips[e] = new LandedFlipCounter();
+  }
+}
 const t0 = performance.now();
 let sum = 0;
 let n = 0;
@@ -72,6 +110,7 @@ while (agent.envSteps < Number(values.steps)) {
   const reward = score(rollout);
   for (const r of reward) sum += r;
   n += reward.length;
+  countTrainingLandings(rollout);
   agent.update(rollout, reward);
   if (agent.envSteps % 102_400 < rollout.rewards.length) {
     const { meanLanded, meanRotations } = countAgentBackflips(agent, 3);
@@ -79,12 +118,14 @@ while (agent.envSteps < Number(values.steps)) {
       JSON.stringify({
         steps: agent.envSteps,
         scorePerStep: +(sum / n).toFixed(3),
+        landedInTraining,
         meanLanded,
         meanRotations,
       }),
     );
     sum = 0;
     n = 0;
+    landedInTraining = 0;
   }
 }
 const flips = countAgentBackflips(agent, 5);
