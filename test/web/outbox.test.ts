@@ -12,12 +12,19 @@ type Outbox = {
   add(a: { leaseId: string; queryId: string; answer: Answer }): void;
   drain(): Promise<void>;
 };
-type Api = { post(path: string, body: { requestId: string }): Promise<unknown> };
+type Api = {
+  post(path: string, body: { requestId?: string; queryId?: string }): Promise<unknown>;
+  get?(path: string): Promise<unknown>;
+};
+type Hooks = { onDropped?: (item: Item, reason: string) => void };
 
-// A non-literal specifier: the page's modules are plain JS, type-checked by `tsc -p web`.
-const outboxModule = new URL("../../web/lib/outbox.js", import.meta.url).href;
-const { Outbox } = (await import(outboxModule)) as {
-  Outbox: new (api: Api, key: string) => Outbox;
+// Non-literal specifiers: the page's modules are plain JS, type-checked by `tsc -p web`.
+const webLib = (name: string) => new URL(`../../web/lib/${name}`, import.meta.url).href;
+const { Outbox } = (await import(webLib("outbox.js"))) as {
+  Outbox: new (api: Api, key: string, hooks?: Hooks) => Outbox;
+};
+const { ApiError } = (await import(webLib("api.js"))) as {
+  ApiError: new (status: number, code: string, message: string) => Error;
 };
 
 const KEY = "backflip.outbox.ann";
@@ -54,7 +61,7 @@ function recordingApi() {
   const api: Api = {
     async post(path, body) {
       assert.equal(path, "/api/answers");
-      byRequest.set(body.requestId, body);
+      byRequest.set(String(body.requestId), body);
       return { stored: true };
     },
   };
@@ -120,5 +127,37 @@ test("answers queued before they had an id are still sent", async () => {
   assert.equal(outbox.items[0].id, "r-1");
   await outbox.drain();
   assert.deepEqual([...server.byRequest.keys()], ["r-1"]);
+  assert.deepEqual(stored(), []);
+});
+
+/**
+ * A server on which the answer's lease has ended and the pair cannot be leased again, because
+ * this labeller's `recent` answers already hold one to it (or not).
+ */
+function leaseGoneApi(recent: string[]): Api {
+  return {
+    async post(path) {
+      if (path === "/api/answers") throw new ApiError(409, "unknown_lease", "no such lease");
+      return { leaseId: null };
+    },
+    async get() {
+      return { answers: recent.map((queryId) => ({ queryId })) };
+    },
+  };
+}
+
+test("an answer to a pair answered in another tab is dropped saying so", async () => {
+  const reasons: string[] = [];
+  const onDropped = (_item: Item, reason: string) => reasons.push(reason);
+  const answeredElsewhere = new Outbox(leaseGoneApi(["q-0001"]), KEY, { onDropped });
+  answeredElsewhere.add({ leaseId: "l1", queryId: "q-0001", answer: "left" });
+  await answeredElsewhere.drain();
+  const handedOn = new Outbox(leaseGoneApi([]), KEY, { onDropped });
+  handedOn.add({ leaseId: "l2", queryId: "q-0002", answer: "right" });
+  await handedOn.drain();
+  assert.deepEqual(reasons, [
+    "you had already answered that pair, in another tab",
+    "its question was handed to someone else",
+  ]);
   assert.deepEqual(stored(), []);
 });

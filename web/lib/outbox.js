@@ -154,12 +154,29 @@ export class Outbox {
             this.save();
             continue;
           }
-          this.hooks.onDropped?.(item, "its question was handed to someone else");
+          const reason = (await this.answeredHere(item.queryId))
+            ? "you had already answered that pair, in another tab"
+            : "its question was handed to someone else";
+          this.hooks.onDropped?.(item, reason);
           return "dropped";
         }
         this.hooks.onDropped?.(item, err.message);
         return "dropped";
       }
+    }
+  }
+
+  /**
+   * Whether this labeller's recent answers hold one to `queryId` (given in another tab, which
+   * took the pair back from this one). False when that cannot be told now.
+   * @param {string} queryId
+   */
+  async answeredHere(queryId) {
+    try {
+      const { answers } = await this.api.get("/api/answers/recent?limit=100");
+      return answers.some((a) => a.queryId === queryId);
+    } catch {
+      return false;
     }
   }
 
