@@ -213,12 +213,49 @@ const readRows = (): Row[] =>
   existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : [];
 let rows = readRows();
 
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const runsOf = (game: string, kind: Kind) =>
+  rows.filter((r) => r.game === game && r.kind === kind).sort((a, b) => a.seed - b.seed);
+
+/** `part` as a share of `whole`, or "–" where the whole is not above 0 (no share to speak of). */
+const share = (part: number, whole: number) =>
+  whole > 0 ? `${Math.round((100 * part) / whole)}%` : "–";
+
 /** Return on -pref as a share of the true-reward runs' mean on the same game. */
 function shareOfTrue(row: Row): string {
-  const baseline = rows.filter((r) => r.game === row.game && r.kind === "true");
+  const baseline = runsOf(row.game, "true");
   if (row.kind !== "oracle" || baseline.length === 0) return "–";
-  const mean = baseline.reduce((s, r) => s + r.prefReturn, 0) / baseline.length;
-  return mean > 0 ? `${Math.round((100 * row.prefReturn) / mean)}%` : "–";
+  return share(row.prefReturn, mean(baseline.map((r) => r.prefReturn)));
+}
+
+/**
+ * One line per game: each kind's mean return over its seeds (each seed's in brackets) on both
+ * games, and the oracle's mean as a share of the true-reward mean.
+ */
+function summaryLines(): string[] {
+  const lines = [
+    "| game | true-reward PPO: -pref / -v1 | oracle, 3,300 labels: -pref / -v1 | oracle / true: -pref / -v1 |",
+    "| --- | --- | --- | --- |",
+  ];
+  const cell = (runs: Row[]) => {
+    if (runs.length === 0) return "not run";
+    const each = (pick: (r: Row) => number) =>
+      runs.length > 1 ? ` (${runs.map((r) => pick(r).toFixed(1)).join(", ")})` : "";
+    const pref = mean(runs.map((r) => r.prefReturn));
+    const standard = mean(runs.map((r) => r.standardReturn));
+    const seeds = runs.length > 1 ? `, ${runs.length} seeds` : `, seed ${runs[0].seed}`;
+    return `${pref.toFixed(1)}${each((r) => r.prefReturn)} / ${standard.toFixed(1)}${each((r) => r.standardReturn)}${seeds}`;
+  };
+  for (const game of GAMES) {
+    const truth = runsOf(game, "true");
+    const taught = runsOf(game, "oracle");
+    const shares =
+      truth.length > 0 && taught.length > 0
+        ? `${share(mean(taught.map((r) => r.prefReturn)), mean(truth.map((r) => r.prefReturn)))} / ${share(mean(taught.map((r) => r.standardReturn)), mean(truth.map((r) => r.standardReturn)))}`
+        : "–";
+    lines.push(`| ${game} | ${cell(truth)} | ${cell(taught)} | ${shares} |`);
+  }
+  return lines;
 }
 
 function writeTable(): string {
@@ -235,6 +272,13 @@ function writeTable(): string {
     "Steps/s: training env steps per second (true-reward: collect + update; oracle: whole run);",
     "it and wall seconds depend on what else the machine was running.",
     "Regenerate or extend with `node --import tsx experiments/arcade.ts` (see its header).",
+    "",
+    "By game, means over the seeds run (each seed's return in parentheses); a share is given only",
+    "where the true-reward mean is above zero:",
+    "",
+    ...summaryLines(),
+    "",
+    "Every run:",
     "",
     "| game | kind | seed | steps | return on -pref | % of true | return on -v1 | surfacings / level share | steps/s | wall s | machine |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
