@@ -154,7 +154,7 @@ export class Outbox {
             this.save();
             continue;
           }
-          const reason = (await this.answeredHere(item.queryId))
+          const reason = (await this.answeredByThisLabeller(item.queryId))
             ? "you had already answered that pair, in another tab"
             : "its question was handed to someone else";
           this.hooks.onDropped?.(item, reason);
@@ -171,7 +171,7 @@ export class Outbox {
    * took the pair back from this one). False when that cannot be told now.
    * @param {string} queryId
    */
-  async answeredHere(queryId) {
+  async answeredByThisLabeller(queryId) {
     try {
       const { answers } = await this.api.get("/api/answers/recent?limit=100");
       return answers.some((a) => a.queryId === queryId);
