@@ -229,7 +229,7 @@ function shareOfTrue(row: Row): string {
 }
 
 /**
- * One line per game: each kind's mean return over its seeds (each seed's in brackets) on both
+ * One line per game: each kind's mean return over its seeds (each seed's in parentheses) on both
  * games, and the oracle's mean as a share of the true-reward mean.
  */
 function summaryLines(): string[] {
