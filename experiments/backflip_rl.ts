@@ -64,16 +64,26 @@ function turnScore(rollout: Rollout): Float32Array {
   return out;
 }
 
+/** Per-env state over a time-major rollout, made afresh at each episode's end. */
+function streamEpisodes<T>(numEnvs: number, fresh: () => T) {
+  const states = Array.from({ length: numEnvs }, fresh);
+  return (rollout: Rollout, visit: (state: T, ob: Float32Array, i: number) => void) => {
+    for (let i = 0; i < rollout.rewards.length; i++) {
+      const e = i % numEnvs;
+      visit(states[e], rollout.obs.subarray(i * OBS, (i + 1) * OBS), i);
+      if (rollout.terminated[i] || rollout.truncated[i]) states[e] = fresh();
+    }
+  };
+}
+
 /** goal:backflip's score, streamed over each env's episodes. */
 function landedScore(numEnvs: number): Scorer {
-  const scorers = Array.from({ length: numEnvs }, () => new BackflipStepScorer());
+  const stream = streamEpisodes(numEnvs, () => new BackflipStepScorer());
   return (rollout) => {
     const out = new Float32Array(rollout.rewards.length);
-    for (let i = 0; i < out.length; i++) {
-      const e = i % numEnvs;
-      out[i] = scorers[e].step(rollout.obs.subarray(i * OBS, (i + 1) * OBS));
-      if (rollout.terminated[i] || rollout.truncated[i]) scorers[e] = new BackflipStepScorer();
-    }
+    stream(rollout, (scorer, ob, i) => {
+      out[i] = scorer.step(ob);
+    });
     return out;
   };
 }
@@ -90,17 +100,14 @@ const scores: Record<string, Scorer> = {
 const score = scores[values.score];
 if (!score) throw new Error(`--score ${values.score}? (${Object.keys(scores).join(", ")})`);
 /** Landings in the training rollouts, streamed per env like the score. */
-const trainingFlips = Array.from({ length: venv.numEnvs }, () => new LandedFlipCounter());
+const streamFlips = streamEpisodes(venv.numEnvs, () => new LandedFlipCounter());
 let landedInTraining = 0;
 function countTrainingLandings(rollout: Rollout): void {
-  for (let i = 0; i < rollout.rewards.length; i++) {
-    const e = i % venv.numEnvs;
-    const ob = rollout.obs.subarray(i * OBS, (i + 1) * OBS);
-    const before = trainingFlips[e].value;
-    trainingFlips[e].step({ torso_angle: ob[1], height: ob[0] });
-    landedInTraining += trainingFlips[e].value - before;
-    if (rollout.terminated[i] || rollout.truncated[i]) trainingFlips[e] = new LandedFlipCounter();
-  }
+  streamFlips(rollout, (flips, ob) => {
+    const before = flips.value;
+    flips.step({ torso_angle: ob[1], height: ob[0] });
+    landedInTraining += flips.value - before;
+  });
 }
 const t0 = performance.now();
 let sum = 0;
