@@ -12,6 +12,8 @@ export class Progress {
   private stopped = false;
   private waiting = false;
   private lastAnswered = -1;
+  /** Long episodes (a pixel game's 2,000 steps) end in few rollouts: show the latest one's return. */
+  private lastReturn = "–";
 
   constructor(
     private readonly total: number,
@@ -62,10 +64,11 @@ export class Progress {
 
   update(row: MetricsRow): void {
     if (!this.enabled) return;
+    if (row.trueReturn !== null) this.lastReturn = row.trueReturn.toFixed(1);
     const payload = {
       labels: row.labels,
       acc: row.rewardValAccuracy === null ? "–" : row.rewardValAccuracy.toFixed(2),
-      ret: row.trueReturn === null ? "–" : row.trueReturn.toFixed(1),
+      ret: this.lastReturn,
       sps: Math.round(row.stepsPerSecond),
       unit: "steps",
       note: "training",
