@@ -292,6 +292,9 @@ export class PreferenceLoop {
     // Every pace waits for the first labels: without them r̂ means nothing.
     await this.keepPace(0, true);
     if (this.stopRequested) return;
+    // A synthetic teacher has answered by now without keepPace having to wait, so pull its
+    // answers in here: otherwise r̂ starts RL untrained.
+    await this.syncAnswers();
     this.trainReward(this.config.pretrainRewardSteps);
     this.phase = "rl";
     this.checkpoint();

@@ -63,6 +63,18 @@ test("a short run asks for every label, stores every answer and learns a reward 
   agent.dispose();
 });
 
+test("a synthetic teacher's first labels train r̂ before RL starts", async () => {
+  // The oracle answers inside the pretraining phase, so there is nothing to wait for; r̂ must
+  // still be fitted on those answers before the first policy update (it once started RL after
+  // 0 of its pretraining steps, and so taught the policy noise for tens of thousands of steps).
+  const { rows } = await runLoop(config({ steps: 4_096, labels: 60, pretrainRewardSteps: 200 }));
+  const first = rows[0];
+  assert.ok(
+    (first.rewardClipCorrelation ?? 0) > 0.7,
+    `r̂ already tracks the true reward over clips at the first update (${first.rewardClipCorrelation})`,
+  );
+});
+
 test("the same seed and config give the same run", async () => {
   const a = await runLoop(config({ steps: 6_000, labels: 30 }));
   const b = await runLoop(config({ steps: 6_000, labels: 30 }));
