@@ -13,7 +13,9 @@
  *      the oracle); the mean score and the game ends per window; and what a game end is worth
  *      in points of score to r̂ (a least-squares fit of Σr̂ on score and ends) and to the truth;
  *   3. does the same for a uniformly random policy, close to the untrained policy whose clips the
- *      pretraining labels came from: r̂ wrong only where the policy goes, or never right.
+ *      pretraining labels came from: r̂ wrong only where the policy goes, or never right;
+ *   4. averages r̂ over the steps around each game end and each scoring step, to show where in
+ *      time r̂ puts the reward (on the step that earns it, before it, or on the frames after it).
  *
  * It also counts the run's answers and ties by phase, from store.sqlite (opened read-only).
  * The score is separated from the penalty by a twin of each env built on the same game with no
@@ -74,7 +76,17 @@ type Windows = {
    */
   endInPoints: number | null;
   trueEndInPoints: number | null;
+  /**
+   * Where in time r̂ puts a reward: its mean per step at each offset in PROFILE_OFFSETS from a
+   * game end and from a step that scored, less its mean over all steps, in its per-step std.
+   * Null where no such event happened.
+   */
+  endProfile: number[] | null;
+  scoreProfile: number[] | null;
 };
+
+/** Steps before (negative) and after a game end or a scoring step, for the r̂ profiles. */
+const PROFILE_OFFSETS = Array.from({ length: 13 }, (_, i) => i - 4);
 
 /** Answers by phase: all of them and the ties ("equal", equal true returns for the oracle). */
 type Labels = { phase: string; answers: number; ties: number }[];
@@ -163,6 +175,10 @@ function play(
   const truth: number[] = [];
   const score: number[] = [];
   const ends: number[] = [];
+  // Per env, step by step: r̂, game ends and scoring steps, for the profiles.
+  const stepPred: number[][] = Array.from({ length: NUM_ENVS }, () => []);
+  const stepEnd: boolean[][] = Array.from({ length: NUM_ENVS }, () => []);
+  const stepScored: boolean[][] = Array.from({ length: NUM_ENVS }, () => []);
   const blockObs = new Float32Array(WINDOW * NUM_ENVS * real.obsSize);
   const blockAct = new Float32Array(WINDOW * NUM_ENVS * real.actSize);
   for (let block = 0; block < Math.floor(steps / (NUM_ENVS * WINDOW)); block++) {
@@ -181,13 +197,18 @@ function play(
         t[i] += r.rewards[i];
         s[i] += w.rewards[i];
         e[i] += r.unhealthy[i];
+        stepEnd[i].push(r.unhealthy[i] > 0);
+        stepScored[i].push(w.rewards[i] > 0);
       }
       obs = r.obs;
     }
     const p = reward.predict(blockObs, blockAct);
     for (let i = 0; i < NUM_ENVS; i++) {
       let sum = 0;
-      for (let k = 0; k < WINDOW; k++) sum += p[k * NUM_ENVS + i];
+      for (let k = 0; k < WINDOW; k++) {
+        sum += p[k * NUM_ENVS + i];
+        stepPred[i].push(p[k * NUM_ENVS + i]);
+      }
       pred.push(sum);
       truth.push(t[i]);
       score.push(s[i]);
@@ -217,7 +238,30 @@ function play(
     endsPerWindow: mean(ends),
     endInPoints: b === null ? null : -b / a,
     trueEndInPoints: mean(ends) > 0 ? -mean(penalty) / mean(ends) : null,
+    endProfile: profile(stepPred, stepEnd),
+    scoreProfile: profile(stepPred, stepScored),
   };
+}
+
+/** r̂ around the events (see Windows.endProfile); events too near either end are left out. */
+function profile(pred: number[][], events: boolean[][]): number[] | null {
+  const all = pred.flat();
+  const mu = all.reduce((a, b) => a + b, 0) / all.length;
+  const sd = Math.sqrt(all.reduce((a, b) => a + (b - mu) ** 2, 0) / all.length);
+  const first = PROFILE_OFFSETS[0];
+  const last = PROFILE_OFFSETS[PROFILE_OFFSETS.length - 1];
+  const sums = PROFILE_OFFSETS.map(() => 0);
+  let count = 0;
+  events.forEach((series, env) => {
+    for (let t = -first; t < series.length - last; t++) {
+      if (!series[t]) continue;
+      PROFILE_OFFSETS.forEach((k, j) => {
+        sums[j] += pred[env][t + k] - mu;
+      });
+      count++;
+    }
+  });
+  return count === 0 ? null : sums.map((x) => x / count / sd);
 }
 
 function diagnose(run: string): Diagnosis {
@@ -269,6 +313,9 @@ function markdown(results: Diagnosis[], kept: string): string {
     "ends: game ends per window. end in points: what one game end is worth in points of score, to",
     "r̂ (least-squares fit of Σr̂ on Σscore and ends) and to the true reward (its end penalty).",
     "Labels: the run's answers by phase, and the share the oracle answered 'equal' (equal returns).",
+    `**r̂ around an event** (sampled policy): r̂'s mean at each step from ${PROFILE_OFFSETS[0]} to +${PROFILE_OFFSETS[PROFILE_OFFSETS.length - 1]} around a game end`,
+    "(step 0 is the step that lost the game; the fresh game's first frame is step +1) and around a",
+    "step that scored, less r̂'s mean, in r̂'s per-step std: where in time r̂ puts the reward.",
     "",
   ];
   for (const d of results) {
@@ -295,6 +342,19 @@ function markdown(results: Diagnosis[], kept: string): string {
       );
     }
     lines.push("");
+    const sampled = d.rollouts.find((w) => w.policy === "sampled");
+    if (sampled?.endProfile || sampled?.scoreProfile) {
+      const offsets = PROFILE_OFFSETS.map((k) => (k > 0 ? `+${k}` : String(k)));
+      lines.push(`| r̂ around | ${offsets.join(" | ")} |`);
+      lines.push(`| --- | ${offsets.map(() => "---").join(" | ")} |`);
+      for (const [name, p] of [
+        ["a game end", sampled.endProfile],
+        ["a score", sampled.scoreProfile],
+      ] as const) {
+        if (p) lines.push(`| ${name} | ${p.map((x) => fmt(x, 1)).join(" | ")} |`);
+      }
+      lines.push("");
+    }
   }
   return `${lines.join("\n")}\n${kept}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Issue 12's side-by-sides: each feedback-efficiency technique on and off, over seeds, on short
- * screens (Pendulum with 500 oracle labels over 100k steps; Hopper-pref with 350 labels over 300k
- * steps). Every run is `backflip train --teacher oracle --json` with the variant's flags, in its
+ * screens (Pendulum with 500 oracle labels over 100k steps; Hopper-, Walker2d- and
+ * HalfCheetah-pref with 350 labels over 300k steps). Every run is `backflip train --teacher oracle --json` with the variant's flags, in its
  * own process, one at a time so that wall times compare.
  *
  * Rows merge into experiments/results/techniques.json (a later invocation replaces the row of
@@ -9,9 +9,10 @@
  * means per task and variant is rewritten to experiments/results/techniques.md, with each
  * variant's mean as a difference from the baseline's and its worst seed.
  *
- *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper] [--variants a,b]
+ *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper,walker,halfcheetah] [--variants a,b]
  *     [--seeds 1,2,3] [--out DIR]
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,8 @@ import { backflipJson } from "./backflip_cli.ts";
 const TASKS = {
   pendulum: { env: "Pendulum-v1", labels: 500, steps: 100_000 },
   hopper: { env: "Hopper-pref-v5", labels: 350, steps: 300_000 },
+  walker: { env: "Walker2d-pref-v5", labels: 350, steps: 300_000 },
+  halfcheetah: { env: "HalfCheetah-pref-v5", labels: 350, steps: 300_000 },
 } as const;
 type Task = keyof typeof TASKS;
 
@@ -39,6 +42,14 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
     what: "PEBBLE unsupervised pre-training, 10k steps",
   },
   "reward-steps-16": { flags: ["--reward-steps", "16"], what: "16 reward steps per update (4)" },
+  "random+reward-steps-8": {
+    flags: ["--selection", "random", "--reward-steps", "8"],
+    what: "random pairs and 8 reward steps per update",
+  },
+  "random+reward-steps-16": {
+    flags: ["--selection", "random", "--reward-steps", "16"],
+    what: "random pairs and 16 reward steps per update",
+  },
 };
 
 const { values } = parseArgs({
@@ -68,7 +79,14 @@ type Row = {
   flags: string[];
   cpu: string;
   date: string;
+  /** The code that ran (rows before 0e2403b started RL with an untrained r̂ and were dropped). */
+  commit: string;
 };
+
+const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+  cwd: import.meta.dirname,
+  encoding: "utf8",
+}).trim();
 
 async function train(task: Task, variant: string, seed: number, scratch: string): Promise<Row> {
   const { env, labels, steps } = TASKS[task];
@@ -97,6 +115,7 @@ async function train(task: Task, variant: string, seed: number, scratch: string)
     flags,
     cpu: `${cpus().length}× ${cpus()[0]?.model.trim() ?? "unknown CPU"}`,
     date: new Date().toISOString().slice(0, 10),
+    commit,
   };
 }
 
