@@ -10,7 +10,7 @@
  * variant's mean as a difference from the baseline's and its worst seed.
  *
  *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper,walker,halfcheetah] [--variants a,b]
- *     [--seeds 1,2,3] [--out DIR]
+ *     [--seeds 1,2,3] [--out DIR]        (--seeds none: only rewrite the table)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -64,7 +64,7 @@ const tasks = values.tasks.split(",") as Task[];
 for (const t of tasks) if (!(t in TASKS)) throw new Error(`unknown task '${t}'`);
 const variants = values.variants.split(",");
 for (const v of variants) if (!(v in VARIANTS)) throw new Error(`unknown variant '${v}'`);
-const seeds = values.seeds.split(",").map(Number);
+const seeds = values.seeds === "none" ? [] : values.seeds.split(",").map(Number);
 
 type Row = {
   task: Task;
@@ -131,8 +131,8 @@ function writeTable(rows: Row[]): string {
     "Δ: the variant's mean minus the baseline's, over the seeds both have. Regenerate with",
     "`node --import tsx experiments/techniques.ts` (see its header).",
     "",
-    "| task | variant | what | seeds | mean return | Δ vs baseline | worst seed | mean wall s |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| task | variant | what | labels, steps | seeds | mean return | Δ vs baseline | worst seed | mean wall s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const task of Object.keys(TASKS) as Task[]) {
     const base = rows.filter((r) => r.task === task && r.variant === "baseline");
@@ -151,7 +151,7 @@ function writeTable(rows: Row[]): string {
               )
             ).toFixed(1);
       lines.push(
-        `| ${task} | ${variant} | ${VARIANTS[variant].what} | ${mine.map((r) => r.seed).join(",")} | ${mean(mine.map((r) => r.evalReturn)).toFixed(1)} | ${delta} | ${Math.min(...mine.map((r) => r.evalReturn)).toFixed(1)} | ${mean(mine.map((r) => r.wallSeconds)).toFixed(0)} |`,
+        `| ${task} | ${variant} | ${VARIANTS[variant].what} | ${TASKS[task].labels}, ${TASKS[task].steps / 1000}k | ${mine.map((r) => r.seed).join(",")} | ${mean(mine.map((r) => r.evalReturn)).toFixed(1)} | ${delta} | ${Math.min(...mine.map((r) => r.evalReturn)).toFixed(1)} | ${mean(mine.map((r) => r.wallSeconds)).toFixed(0)} |`,
       );
     }
   }
