@@ -23,6 +23,7 @@ import {
   NO_TEACHER,
   preferenceReadyId,
   type RunConfig,
+  readRunConfig,
   runConfigSchema,
   standardEnvId,
 } from "../loop/run_config.ts";
@@ -76,7 +77,7 @@ Usage:
       kind: "string",
       value: "RUN_DIR",
       defaultText: "none",
-      help: "train a fresh policy on that run's saved reward model (RUN_DIR/reward), frozen: no teacher, no labels, no queries",
+      help: "train a fresh policy on that run's saved reward model (RUN_DIR/reward), frozen: no teacher, no labels, no queries; on the task the model was learned on (its preference-ready variant and respawn setting) when --env names that task",
     },
     preferences: {
       kind: "string",
@@ -483,8 +484,12 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
 
   // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
   const envArg = sources.env?.envId ?? values.env;
+  const learnedIn = rewardModel === undefined ? null : sourceTask(rewardModel, envArg);
   const envId =
-    goal && !sources.env && hasEnv(preferenceReadyId(envArg)) ? preferenceReadyId(envArg) : envArg;
+    learnedIn?.envId ??
+    (goal && !sources.env && hasEnv(preferenceReadyId(envArg))
+      ? preferenceReadyId(envArg)
+      : envArg);
   let dt: number;
   let horizon: number;
   try {
@@ -520,7 +525,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     selection: values.selection,
     clipSteps,
     pretrainFraction: values.pretrain ?? defaultPretrainFraction(envId, values.labels),
-    respawn: (values.respawn ?? (goal ? "off" : "on")) === "on",
+    respawn: values.respawn === undefined ? (learnedIn?.respawn ?? !goal) : values.respawn === "on",
     // The label rate c / (T + c): the paper's 2·10⁶ for MuJoCo, 5·10⁶ for Atari.
     scheduleC: arcade ? 5_000_000 : 2_000_000,
     pretrainRewardSteps: values["pretrain-reward-steps"],
@@ -533,7 +538,8 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
         ? null
         : { threshold: values["pseudo-labels"], ratio: 1 },
     // A goal is judged on the env it was taught in; a task's reward on the standard task.
-    evalEnvId: goal || sources.env || !hasEnv(evalEnvId) ? envId : evalEnvId,
+    evalEnvId:
+      learnedIn?.evalEnvId ?? (goal || sources.env || !hasEnv(evalEnvId) ? envId : evalEnvId),
     evalEpisodes: values["eval-episodes"],
     checkpointSeconds: values["checkpoint-every"],
     rubric: values.rubric ?? sources.goal?.rubric ?? defaultRubric(envId, teacher),
@@ -596,6 +602,29 @@ function refuseGroup(given: TrainArgs["given"], group: string, why: string): voi
     const list = flags.map((f) => `--${f}`).join(", ");
     throw usage(`${list} ${flags.length === 1 ? "is" : "are"} ${why}`);
   }
+}
+
+/**
+ * Where a saved reward model was learned, when `--env` names that task or the standard task
+ * behind it: the policy then trains and is scored there, as the run that taught it was (a
+ * backflip's reward model from `--env Hopper-v5` was learned on Hopper-pref-v5, where a robot
+ * may lie down, and Hopper-v5 would end every episode at the first fall). Null when the run has
+ * no readable config or `--env` names another task, which is then taken as asked.
+ */
+function sourceTask(
+  runDir: string,
+  envArg: string,
+): Pick<RunConfig, "envId" | "respawn" | "evalEnvId"> | null {
+  let source: RunConfig;
+  try {
+    source = readRunConfig(runDir);
+  } catch {
+    return null;
+  }
+  const sameTask = envArg === source.envId || envArg === standardEnvId(source.envId);
+  return sameTask
+    ? { envId: source.envId, respawn: source.respawn, evalEnvId: source.evalEnvId }
+    : null;
 }
 
 function checkRewardModel(runDir: string): void {

@@ -174,6 +174,26 @@ test("--reward-model refuses teacher flags and needs a saved reward model", () =
   assert.equal(config.preferences, null);
 });
 
+test("--reward-model trains where its reward model was learned: a goal run's preference-ready task", () => {
+  const source = mkdtempSync(join(tmpdir(), "backflip-cli-"));
+  const taught = buildConfig(
+    parseOptions(TRAIN_COMMAND, ["--env", "Hopper-v5", "--teacher", "goal:backflip"]),
+  );
+  writeFileSync(join(source, "config.json"), JSON.stringify(taught));
+  mkdirSync(join(source, "reward"));
+  writeFileSync(join(source, "reward", "reward.json"), "{}");
+  const reuse = (...flags: string[]) =>
+    buildConfig(parseOptions(TRAIN_COMMAND, ["--reward-model", source, ...flags]));
+  // Asked for Hopper-v5, the same words that taught it: the policy trains on Hopper-pref-v5
+  // without respawn, where a backflip can happen, and is scored there.
+  const same = reuse("--env", "Hopper-v5");
+  assert.equal(same.envId, "Hopper-pref-v5");
+  assert.equal(same.respawn, false);
+  assert.equal(same.evalEnvId, "Hopper-pref-v5");
+  // What the person says still wins.
+  assert.equal(reuse("--env", "Hopper-v5", "--respawn", "on").respawn, true);
+});
+
 test("--preferences must name a file or a run directory; flags of other teachers are refused", () => {
   const dir = mkdtempSync(join(tmpdir(), "backflip-cli-"));
   const missing = refusedTrain(
