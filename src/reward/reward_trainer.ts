@@ -21,6 +21,15 @@ import { bootstrapCount, isValidation, pairKey } from "./bootstrap.ts";
 import { bradleyTerryLossHost } from "./bradley_terry.ts";
 import type { LabelledPair, RewardTrainResult } from "./types.ts";
 
+/**
+ * Adam steps per full l2Factor of L2 change. The weight follows the validation / training loss
+ * ratio only as fast as training can answer it: when it moved a whole factor per call, a run
+ * whose 100 pretraining steps overfit its first 87 labels (ratio 1.75) kept multiplying it at
+ * every 4-step call before the fit could respond, to 0.2–1.7 within 130k steps, and r̂ went flat
+ * (Hopper, 350 labels: clip correlation 0.1, return 17% of true-reward PPO).
+ */
+const L2_FACTOR_STEPS = 100;
+
 /** One trainable pair: its clips and the target probability μ₁ that the left one is better. */
 export type Example = { key: string; left: Clip; right: Clip; mu1: number; strict: boolean };
 
@@ -80,7 +89,10 @@ export type RewardTrainerConfig = {
   validationFraction: number;
   /** The band that validation loss / training loss is kept in (paper: 1.1–1.5). */
   l2Band: [number, number];
-  /** L2 is multiplied by this above the band, divided by it below, once per call. */
+  /**
+   * L2 is multiplied by this above the band, divided by it below, per L2_FACTOR_STEPS Adam steps
+   * of the call (a call of 4 steps moves it by l2Factor^(4/100)).
+   */
   l2Factor: number;
   /** Whether the CNN members take a dropout seed per step. */
   dropout: boolean;
@@ -205,7 +217,7 @@ export class RewardTrainer {
     let maxLen = 0;
     for (const e of training) maxLen = Math.max(maxLen, clipLength(e.left), clipLength(e.right));
     for (let s = 0; s < steps; s++) this.step(training, views, maxLen);
-    const result = this.evaluate(examples, views);
+    const result = this.evaluate(examples, views, steps);
     this.model.keepRows(new Set(clips.map((clip) => clip.id)));
     return { ...result, pairs: examples.length, pseudoLabels: pseudo.length, steps };
   }
@@ -296,9 +308,11 @@ export class RewardTrainer {
   private evaluate(
     examples: readonly Example[],
     views: readonly MemberView[],
+    steps: number,
   ): Omit<RewardTrainResult, "pairs" | "steps"> {
     const c = this.config;
     const model = this.model;
+    const factor = c.l2Factor ** (steps / L2_FACTOR_STEPS);
     const chosen = this.evaluationSet(examples.length).map((i) => ({ i, e: examples[i] }));
     const clips = uniqueClips(chosen.map(({ e }) => e));
     const index = new Map(clips.map((clip, k) => [clip.id, k]));
@@ -331,8 +345,8 @@ export class RewardTrainer {
       valLossPerMember.push(valLoss);
       if (vn > 0 && trainLoss > 0) {
         const ratio = valLoss / trainLoss;
-        if (ratio > c.l2Band[1]) model.setL2(m, model.l2(m) * c.l2Factor);
-        else if (ratio < c.l2Band[0]) model.setL2(m, model.l2(m) / c.l2Factor);
+        if (ratio > c.l2Band[1]) model.setL2(m, model.l2(m) * factor);
+        else if (ratio < c.l2Band[0]) model.setL2(m, model.l2(m) / factor);
       }
       model.normalise(m, mean[m], std[m]);
     });
