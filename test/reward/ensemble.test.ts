@@ -96,25 +96,6 @@ test("adaptive L2 rises when a member overfits and falls when it underfits", () 
   }
 });
 
-test("adaptive L2 moves only as far as the Adam steps taken: short calls cannot run it away", () => {
-  const rng = new Rng(13);
-  const reward: TrueReward = (o, a) => Math.sin(2 * o[0]) * o[1] + a[0];
-  const tiny = labelledPairs(rng, reward, 16, { steps: 10 });
-  const ensemble = new RewardEnsemble(OBS, ACT, { seed: 3, l2Init: 1e-6 });
-  const start = ensemble.train(tiny, { steps: 150 }).l2PerMember;
-  // Ten calls of 4 steps on the same overfit pairs: 40 steps, at most 1.5^0.4 ≈ 1.18× more L2
-  // (a whole factor of 1.5 per call would be 58×, faster than the fit can respond).
-  let last = start;
-  for (let call = 0; call < 10; call++) last = ensemble.train(tiny, { steps: 4 }).l2PerMember;
-  ensemble.dispose();
-  const rose = last.map((l2, m) => l2 / start[m]);
-  assert.ok(
-    rose.some((r) => r > 1.01),
-    `an overfit member's L2 still rises (ratios ${rose})`,
-  );
-  for (const r of rose) assert.ok(r <= 1.5 ** 0.4 + 1e-6, `L2 grew ${r}× in 40 steps`);
-});
-
 test("each member is normalised to mean 0 and std targetStd over the training clips' steps", () => {
   const rng = new Rng(14);
   const reward = randomLinearReward(rng, 3, 1);
@@ -391,4 +372,25 @@ test("fromSaved refuses other spaces and a checkpoint missing its optimiser file
   assert.throws(() => target.load(dir), /is missing/);
   assert.deepEqual(target.params, before);
   target.dispose();
+});
+
+// Last in the file: synthetic clips take ids from a shared counter, and the ids decide each
+// pair's validation role, so a test inserted earlier would reshuffle the later tests' splits.
+test("adaptive L2 moves only as far as the Adam steps taken: short calls cannot run it away", () => {
+  const rng = new Rng(13);
+  const reward: TrueReward = (o, a) => Math.sin(2 * o[0]) * o[1] + a[0];
+  const tiny = labelledPairs(rng, reward, 16, { steps: 10 });
+  const ensemble = new RewardEnsemble(OBS, ACT, { seed: 3, l2Init: 1e-6 });
+  const start = ensemble.train(tiny, { steps: 150 }).l2PerMember;
+  // Ten calls of 4 steps on the same overfit pairs: 40 steps, at most 1.5^0.4 ≈ 1.18× more L2
+  // (a whole factor of 1.5 per call would be 58×, faster than the fit can respond).
+  let last = start;
+  for (let call = 0; call < 10; call++) last = ensemble.train(tiny, { steps: 4 }).l2PerMember;
+  ensemble.dispose();
+  const rose = last.map((l2, m) => l2 / start[m]);
+  assert.ok(
+    rose.some((r) => r > 1.01),
+    `an overfit member's L2 still rises (ratios ${rose})`,
+  );
+  for (const r of rose) assert.ok(r <= 1.5 ** 0.4 + 1e-6, `L2 grew ${r}× in 40 steps`);
 });
