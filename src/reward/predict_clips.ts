@@ -1,4 +1,5 @@
 import { type Clip, clipLength } from "../core/types.ts";
+import { clipPreviousRows } from "./features.ts";
 import type { RewardModel } from "./types.ts";
 
 /**
@@ -19,7 +20,7 @@ export function predictClips(model: RewardModel, clips: readonly Clip[]): Float3
     actions.set(clip.actions.subarray(0, n * actSize), at * actSize);
     at += n;
   }
-  const predicted = model.predict(obs, actions);
+  const predicted = model.predict(obs, actions, clipPreviousRows(clips.map(clipLength)));
   at = 0;
   return clips.map((clip) => {
     const n = clipLength(clip);
