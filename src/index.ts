@@ -73,8 +73,6 @@ export type TrainFlags = {
   pretrainRewardSteps?: number;
   /** SURF's temporal cropping fraction (`--crop`). */
   crop?: number;
-  /** Pixel games: frames the reward model sees per step, 1 or 2 (`--reward-frames`). */
-  rewardFrames?: number;
   /** SURF's pseudo-label confidence threshold (`--pseudo-labels`). */
   pseudoLabels?: number;
   /** RUNE's exploration bonus β₀ (`--rune`). */

@@ -280,14 +280,6 @@ Usage:
       group: "teacher",
       help: "SURF's temporal cropping: train the reward model on pairs cut to a common length of (1−F)·H to H steps (0: off)",
     },
-    "reward-frames": {
-      kind: "int",
-      value: "N",
-      default: 1,
-      field: "rewardFrames",
-      group: "teacher",
-      help: "pixel games: frames the reward model sees per step, 1 or 2 (the previous frame beside the current one, so that r̂ sees what changed)",
-    },
     "pseudo-labels": {
       kind: "number",
       value: "TAU",
@@ -516,11 +508,6 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
   if (sources.goal) checkGoalOnEnv(teacher, envId, clipSteps);
   const evalEnvId = standardEnvId(envId);
   const arcade = isArcadeEnvId(envId);
-  if (values["reward-frames"] === 2 && !arcade) {
-    throw usage(
-      `--reward-frames 2 is for the pixel games (MinAtar/*), whose reward model is a CNN over the grid; ${envId} has an MLP reward model, which sees one step`,
-    );
-  }
   const config = {
     envId,
     teacher,
@@ -544,7 +531,6 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
     cropFraction: values.crop,
-    rewardFrames: values["reward-frames"],
     explorationBonus: values.rune === undefined ? null : { beta: values.rune, decay: 1e-5 },
     unsupervisedSteps: values["unsupervised-steps"],
     pseudoLabels:

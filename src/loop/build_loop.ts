@@ -73,7 +73,6 @@ function makeReward(
     ...rewardPreset(config.envId),
     cropFraction: config.cropFraction,
     pseudoLabels: config.pseudoLabels,
-    frames: config.rewardFrames,
     seed: config.seed + SEED_OFFSET.reward,
   });
 }

@@ -10,7 +10,7 @@
  *     varied instead of many near-copies of a random policy's.
  */
 import type { Rollout } from "../core/types.ts";
-import { type RewardModel, rolloutPreviousRows } from "../reward/index.ts";
+import type { RewardModel } from "../reward/types.ts";
 
 export type ExplorationBonus = { beta: number; decay: number };
 
@@ -21,7 +21,7 @@ export function rewardWithDisagreementBonus(
   bonus: ExplorationBonus,
   envSteps: number,
 ): { reward: Float32Array; predicted: Float32Array; beta: number } {
-  const members = model.predictMembers(rollout.obs, rollout.actions, rolloutPreviousRows(rollout));
+  const members = model.predictMembers(rollout.obs, rollout.actions);
   const beta = bonus.beta * (1 - bonus.decay) ** envSteps;
   const rows = members[0].length;
   const predicted = new Float32Array(rows);

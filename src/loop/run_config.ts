@@ -99,8 +99,6 @@ export const runConfigSchema = z
     rewardStepsPerUpdate: z.int().min(0),
     /** SURF's temporal cropping of reward-training pairs (RewardTrainerConfig); 0: off. */
     cropFraction: z.number().min(0).max(0.9).default(0),
-    /** Frames per input of a pixel game's CNN reward model (RewardEnsembleConfig.frames). */
-    rewardFrames: z.union([z.literal(1), z.literal(2)]).default(1),
     /**
      * RUNE's exploration bonus: the policy's reward is r̂ + β·(1 − decay)^t · std of the members'
      * r̂ (exploration.ts); null: off.

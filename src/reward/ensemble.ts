@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng, type RngState } from "../core/rng.ts";
-import { flatSize, type Space } from "../core/spaces.ts";
+import type { Space } from "../core/spaces.ts";
 import { type Clip, clipLength, type Rollout } from "../core/types.ts";
 import {
   type Activation,
@@ -43,7 +43,7 @@ import {
   Trainer,
 } from "../nn/index.ts";
 import { bradleyTerryLoss, preferenceProbability } from "./bradley_terry.ts";
-import { Featurizer, type InputStats, type PreviousRows, rolloutPreviousRows } from "./features.ts";
+import { Featurizer, type InputStats } from "./features.ts";
 import {
   type ClipReturns,
   type MemberBatch,
@@ -74,11 +74,6 @@ export type RewardEnsembleConfig = {
   grid: [number, number];
   /** The CNN's dropout rate after each hidden layer, in training only (paper, Atari: 0.5). */
   dropout: number;
-  /**
-   * Frames per CNN input: 1, the step's observation; 2, the previous observation's channels
-   * beside it in every cell (features.ts), so r̂ sees what changed. MLP members take 1.
-   */
-  frames: 1 | 2;
   /** Hidden layer widths of each member (paper, MuJoCo: 64, 64). */
   hidden: number[];
   /** Hidden nonlinearity (the paper used leaky ReLU, which src/nn lacks; ReLU is nearest). */
@@ -95,7 +90,7 @@ export type RewardEnsembleConfig = {
   l2Init: number;
   /** The band that validation loss / training loss is kept in (paper: 1.1–1.5). */
   l2Band: [number, number];
-  /** L2 is multiplied by this above the band, divided by it below, per 100 Adam steps. */
+  /** L2 is multiplied by this above the band, divided by it below, once per `train` call. */
   l2Factor: number;
   /** Std of each member's output over the training clips' steps (MuJoCo/classic 1, arcade 0.05). */
   targetStd: number;
@@ -120,7 +115,6 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   network: "mlp",
   grid: [10, 10],
   dropout: 0.5,
-  frames: 1,
   hidden: [64, 64],
   activation: "relu",
   lr: 3e-3,
@@ -253,16 +247,8 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
       throw new Error(`RewardEnsemble: unknown network '${c.network}' (mlp or cnn)`);
     }
     const conv = c.network === "cnn";
-    const frames = c.frames ?? 1;
-    if (frames !== 1 && !(frames === 2 && conv)) {
-      throw new Error(`RewardEnsemble: frames must be 1, or 2 with the CNN; got ${frames}`);
-    }
-    const grid = conv ? gridOf(flatSize(observationSpace), c.grid) : null;
-    this.featurizer = new Featurizer(observationSpace, actionSpace, {
-      observationOnly: conv,
-      pairChannels: grid && frames === 2 ? grid[2] : 0,
-    });
-    this.cnnSpec = grid ? rewardCnnSpec([grid[0], grid[1], grid[2] * frames], c.dropout) : null;
+    this.featurizer = new Featurizer(observationSpace, actionSpace, { observationOnly: conv });
+    this.cnnSpec = conv ? rewardCnnSpec(gridOf(this.featurizer.obsSize, c.grid), c.dropout) : null;
     this.spec = conv
       ? {
           sizes: [this.featurizer.inputSize, ...(this.cnnSpec as CnnSpec).dense],
@@ -475,17 +461,10 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
     return out;
   }
 
-  /**
-   * Each member's normalised r̂ for rows of obs and actions: result[member][row]. With frame
-   * pairs, `previous` links each row to its previous frame (default: the rows are one sequence).
-   */
-  predictMembers(
-    obs: Float32Array,
-    actions: Float32Array,
-    previous?: PreviousRows,
-  ): Float32Array[] {
+  /** Each member's normalised r̂ for rows of obs and actions: result[member][row]. */
+  predictMembers(obs: Float32Array, actions: Float32Array): Float32Array[] {
     const rows = this.rowCount(obs, actions);
-    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows, previous), rows);
+    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows), rows);
     const { members } = this.config;
     const result: Float32Array[] = [];
     for (let m = 0; m < members; m++) {
@@ -498,9 +477,9 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
   }
 
   /** The ensemble's r̂ for rows of obs and actions: the average of the normalised members. */
-  predict(obs: Float32Array, actions: Float32Array, previous?: PreviousRows): Float32Array {
+  predict(obs: Float32Array, actions: Float32Array): Float32Array {
     const rows = this.rowCount(obs, actions);
-    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows, previous), rows);
+    const raw = this.rawOutputs(this.featurizer.rows(obs, actions, rows), rows);
     const { members } = this.config;
     let offset = 0;
     for (const { shift, scale } of this.memberNorm) offset += shift * scale;
@@ -515,7 +494,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
 
   /** r̂ for every step of a rollout, time-major like its rewards: [steps × numEnvs]. */
   predictRollout(rollout: Rollout): Float32Array {
-    return this.predict(rollout.obs, rollout.actions, rolloutPreviousRows(rollout));
+    return this.predict(rollout.obs, rollout.actions);
   }
 
   private rowCount(obs: Float32Array, actions: Float32Array): number {
@@ -653,7 +632,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
     const state = readState(dir);
     const describe = (config: RewardEnsembleConfig, inputSize: number) =>
       (config.network ?? "mlp") === "cnn"
-        ? `${config.members} CNN members on ${inputSize} inputs (grid ${config.grid}, ${config.frames ?? 1} frame(s))`
+        ? `${config.members} CNN members on ${inputSize} inputs (grid ${config.grid})`
         : `${config.members} members of [${[inputSize, ...config.hidden, 1]}]`;
     const mine = describe(this.config, this.featurizer.inputSize);
     const theirs = describe(state.config, state.inputSize);

@@ -7,11 +7,7 @@
  *
  * For a convolutional reward model (grid observations) the input is the observation alone, as
  * it is for the paper's Atari predictor, and it is not standardised: a convolution shares its
- * weights across cells, which per-column statistics would give different scales. With
- * `pairChannels` each cell also carries the previous frame's channels (the paper's predictor saw
- * a stack of frames), so that what changed from one step to the next (a brick gone, a game
- * started afresh) is in the input of the step that caused it: rows then need to know their
- * previous row (`PreviousRows`).
+ * weights across cells, which per-column statistics would give different scales.
  */
 import { flatSize, type Space } from "../core/spaces.ts";
 
@@ -21,44 +17,6 @@ export type InputStats = {
   /** Per input column; 1 for one-hot and constant columns. */
   std: Float32Array;
 };
-
-/**
- * For each input row, the row that holds its previous frame: itself at the first step of a
- * sequence (a clip's first step, or an episode's), where there is no earlier frame to show.
- */
-export type PreviousRows = Int32Array;
-
-/** Rows of consecutive clips, each its own sequence, laid end to end. */
-export function clipPreviousRows(lengths: readonly number[]): PreviousRows {
-  const total = lengths.reduce((a, b) => a + b, 0);
-  const prev = new Int32Array(total);
-  let at = 0;
-  for (const n of lengths) {
-    for (let t = 0; t < n; t++) prev[at + t] = at + Math.max(t - 1, 0);
-    at += n;
-  }
-  return prev;
-}
-
-/**
- * Rows of a time-major rollout (row t · numEnvs + e): env e's row of the step before, unless
- * that step ended an episode or the rollout starts here.
- */
-export function rolloutPreviousRows(rollout: {
-  numEnvs: number;
-  steps: number;
-  terminated: ArrayLike<number>;
-  truncated: ArrayLike<number>;
-}): PreviousRows {
-  const n = rollout.numEnvs;
-  const prev = new Int32Array(rollout.steps * n);
-  for (let i = 0; i < prev.length; i++) {
-    const before = i - n;
-    const fresh = before < 0 || rollout.terminated[before] || rollout.truncated[before];
-    prev[i] = fresh ? i : before;
-  }
-  return prev;
-}
 
 /** Standard deviations below this are treated as a constant column (scale 1). */
 const MIN_STD = 1e-6;
@@ -70,31 +28,20 @@ export class Featurizer {
   readonly inputSize: number;
   /** The observation alone, as it is (see the module's note): no action, no standardising. */
   readonly observationOnly: boolean;
-  /** Channels per grid cell when each cell also carries the previous frame's; else 0. */
-  readonly pairChannels: number;
   private readonly discreteN: number;
   stats: InputStats | null = null;
 
   constructor(
     observationSpace: Space,
     actionSpace: Space,
-    options: { observationOnly?: boolean; pairChannels?: number } = {},
+    options: { observationOnly?: boolean } = {},
   ) {
     this.obsSize = flatSize(observationSpace);
     this.actSize = flatSize(actionSpace);
     this.observationOnly = options.observationOnly ?? false;
-    this.pairChannels = options.pairChannels ?? 0;
-    if (
-      this.pairChannels > 0 &&
-      !(this.observationOnly && this.obsSize % this.pairChannels === 0)
-    ) {
-      throw new Error(
-        `reward features: frame pairs need grid observations of whole cells (${this.obsSize} values, ${this.pairChannels} channels)`,
-      );
-    }
     this.discreteN = actionSpace.kind === "discrete" ? actionSpace.n : 0;
     this.inputSize = this.observationOnly
-      ? this.obsSize * (this.pairChannels > 0 ? 2 : 1)
+      ? this.obsSize
       : this.obsSize + (this.discreteN > 0 ? this.discreteN : this.actSize);
   }
 
@@ -108,17 +55,12 @@ export class Featurizer {
     rows: number,
     out: Float32Array,
     atRow = 0,
-    previous?: PreviousRows,
   ): void {
     const { obsSize, actSize, inputSize, discreteN } = this;
     if (obs.length < rows * obsSize || actions.length < rows * actSize) {
       throw new Error(
         `reward features: ${rows} rows need ${rows * obsSize} obs and ${rows * actSize} action values, got ${obs.length} and ${actions.length}`,
       );
-    }
-    if (this.pairChannels > 0) {
-      this.writePairs(obs, rows, out, atRow, previous ?? clipPreviousRows([rows]));
-      return;
     }
     if (this.observationOnly) {
       out.set(obs.subarray(0, rows * obsSize), atRow * inputSize);
@@ -145,44 +87,10 @@ export class Featurizer {
     }
   }
 
-  /** Each cell: the previous frame's channels, then this frame's. */
-  private writePairs(
-    obs: Float32Array,
-    rows: number,
-    out: Float32Array,
-    atRow: number,
-    previous: PreviousRows,
-  ): void {
-    const { obsSize, inputSize } = this;
-    const c = this.pairChannels;
-    if (previous.length < rows) {
-      throw new Error(`reward features: ${rows} rows but ${previous.length} previous-row links`);
-    }
-    for (let r = 0; r < rows; r++) {
-      const o = (atRow + r) * inputSize;
-      const now = r * obsSize;
-      const before = previous[r] * obsSize;
-      for (let cell = 0; cell < obsSize / c; cell++) {
-        for (let k = 0; k < c; k++) {
-          out[o + cell * 2 * c + k] = obs[before + cell * c + k];
-          out[o + cell * 2 * c + c + k] = obs[now + cell * c + k];
-        }
-      }
-    }
-  }
-
-  /**
-   * Input rows for `rows` steps, as a new array. With frame pairs the rows are one sequence
-   * unless `previous` says otherwise.
-   */
-  rows(
-    obs: Float32Array,
-    actions: Float32Array,
-    rows: number,
-    previous?: PreviousRows,
-  ): Float32Array {
+  /** Input rows for `rows` steps, as a new array. */
+  rows(obs: Float32Array, actions: Float32Array, rows: number): Float32Array {
     const out = new Float32Array(rows * this.inputSize);
-    this.write(obs, actions, rows, out, 0, previous);
+    this.write(obs, actions, rows, out);
     return out;
   }
 

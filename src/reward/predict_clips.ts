@@ -1,5 +1,4 @@
 import { type Clip, clipLength } from "../core/types.ts";
-import { clipPreviousRows } from "./features.ts";
 import type { RewardModel } from "./types.ts";
 
 /**
@@ -20,7 +19,7 @@ export function predictClips(model: RewardModel, clips: readonly Clip[]): Float3
     actions.set(clip.actions.subarray(0, n * actSize), at * actSize);
     at += n;
   }
-  const predicted = model.predict(obs, actions, clipPreviousRows(clips.map(clipLength)));
+  const predicted = model.predict(obs, actions);
   at = 0;
   return clips.map((clip) => {
     const n = clipLength(clip);

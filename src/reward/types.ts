@@ -39,16 +39,12 @@ export interface PreferencePredictor {
 
 /** A learned reward r̂(o, a), trained from labelled pairs. */
 export interface RewardModel extends PreferencePredictor {
-  /**
-   * r̂ for each row of obs [rows × obsSize] and actions [rows × actSize]. A model that looks at
-   * frame pairs takes `previous`, each row's previous-frame row (features.ts); without it the
-   * rows are one sequence.
-   */
-  predict(obs: Float32Array, actions: Float32Array, previous?: Int32Array): Float32Array;
+  /** r̂ for each row of obs [rows × obsSize] and actions [rows × actSize]. */
+  predict(obs: Float32Array, actions: Float32Array): Float32Array;
   /** r̂ for every step of a rollout, time-major like its rewards: [steps × numEnvs]. */
   predictRollout(rollout: Rollout): Float32Array;
   /** Each member's normalised r̂ for the same rows: result[member][row]. */
-  predictMembers(obs: Float32Array, actions: Float32Array, previous?: Int32Array): Float32Array[];
+  predictMembers(obs: Float32Array, actions: Float32Array): Float32Array[];
   train(
     pairs: readonly LabelledPair[],
     opts?: { steps?: number; unlabelled?: readonly Clip[] },

@@ -194,24 +194,6 @@ test("--reward-model trains where its reward model was learned: a goal run's pre
   assert.equal(reuse("--env", "Hopper-v5", "--respawn", "on").respawn, true);
 });
 
-test("--reward-frames 2 is refused where the reward model is not a CNN over a grid", () => {
-  const refused = refusedTrain(
-    "--env",
-    "Pendulum-v1",
-    "--teacher",
-    "oracle",
-    "--reward-frames",
-    "2",
-  );
-  assert.match(refused.stderr, /--reward-frames 2 is for the pixel games/);
-  const config = buildConfig(
-    parseOptions(TRAIN_COMMAND, [
-      ...["--env", "MinAtar/Breakout-pref-v1", "--teacher", "oracle", "--reward-frames", "2"],
-    ]),
-  );
-  assert.equal(config.rewardFrames, 2);
-});
-
 test("--preferences must name a file or a run directory; flags of other teachers are refused", () => {
   const dir = mkdtempSync(join(tmpdir(), "backflip-cli-"));
   const missing = refusedTrain(

@@ -7,14 +7,12 @@ import { Rng } from "../../src/core/rng.ts";
 import type { Answer, Clip } from "../../src/core/types.ts";
 import { makeEnv } from "../../src/envs/index.ts";
 import {
-  clipPreviousRows,
   defaultRewardConfig,
   Featurizer,
   type LabelledPair,
   RewardEnsemble,
   rewardCnnSpec,
   rewardPreset,
-  rolloutPreviousRows,
 } from "../../src/reward/index.ts";
 
 const ID = "MinAtar/Breakout-pref-v1";
@@ -161,63 +159,4 @@ test("a saved CNN ensemble loads from its saved config and predicts the same", (
   b.dispose();
   mlp.dispose();
   rmSync(dir, { recursive: true });
-});
-
-test("frame pairs: each cell carries the previous frame's channels, and sequences start afresh", () => {
-  const env = makeEnv(ID);
-  const f = new Featurizer(env.observationSpace, env.actionSpace, {
-    observationOnly: true,
-    pairChannels: 4,
-  });
-  assert.equal(f.inputSize, 800);
-  // Three frames whose every value is the frame's number.
-  const obs = new Float32Array(3 * 400).map((_, i) => Math.floor(i / 400) + 1);
-  const rows = f.rows(obs, new Float32Array(3), 3, Int32Array.of(0, 0, 1));
-  const cell = (r: number, k: number) =>
-    Array.from(rows.subarray(r * 800 + k * 8, r * 800 + k * 8 + 8));
-  assert.deepEqual(cell(0, 0), [1, 1, 1, 1, 1, 1, 1, 1], "a first step is its own previous frame");
-  assert.deepEqual(cell(1, 99), [1, 1, 1, 1, 2, 2, 2, 2], "previous channels, then current ones");
-  assert.deepEqual(cell(2, 50), [2, 2, 2, 2, 3, 3, 3, 3]);
-
-  assert.deepEqual([...clipPreviousRows([2, 3])], [0, 0, 2, 2, 3]);
-  // Two envs, three steps, time-major; env 1's episode ended after step 0.
-  const rollout = {
-    numEnvs: 2,
-    steps: 3,
-    terminated: Uint8Array.of(0, 1, 0, 0, 0, 0),
-    truncated: new Uint8Array(6),
-  };
-  assert.deepEqual([...rolloutPreviousRows(rollout)], [0, 1, 0, 3, 2, 3]);
-});
-
-test("with frame pairs the CNN ensemble learns Breakout's reward, and saves and loads with them", () => {
-  const env = makeEnv(ID);
-  const ensemble = new RewardEnsemble(env.observationSpace, env.actionSpace, {
-    ...rewardPreset(ID),
-    frames: 2,
-    seed: 4,
-  });
-  assert.deepEqual(ensemble.params["m0.0.w"].shape, [3, 3, 8, 16]);
-  const train = pairs(clipMaker(1), 300);
-  const heldOut = pairs(clipMaker(2), 200).filter((p) => p.answer !== "equal");
-  ensemble.train(train, { steps: 20 });
-  ensemble.train(train, { steps: 20 });
-  const clips = heldOut.flatMap((p) => [p.left, p.right]);
-  const predicted = ensemble.predictReturns(clips);
-  let correct = 0;
-  heldOut.forEach((p, i) => {
-    if (predicted[2 * i] > predicted[2 * i + 1] === (p.answer === "left")) correct += 1;
-  });
-  const accuracy = correct / heldOut.length;
-  const dir = mkdtempSync(join(tmpdir(), "backflip-cnn2-"));
-  ensemble.save(dir);
-  const loaded = RewardEnsemble.fromSaved(dir, env.observationSpace, env.actionSpace);
-  const again = loaded.predictReturns(clips.slice(0, 10));
-  loaded.dispose();
-  ensemble.dispose();
-  rmSync(dir, { recursive: true, force: true });
-  assert.ok(accuracy >= 0.72, `held-out ranking accuracy ${accuracy} (chance 0.5)`);
-  for (const [i, v] of again.entries()) {
-    assert.ok(Math.abs(v - predicted[i]) < 1e-5, `clip ${i}: ${v} vs ${predicted[i]}`);
-  }
 });
