@@ -90,7 +90,7 @@ export type RewardEnsembleConfig = {
   l2Init: number;
   /** The band that validation loss / training loss is kept in (paper: 1.1–1.5). */
   l2Band: [number, number];
-  /** L2 is multiplied by this above the band, divided by it below, once per `train` call. */
+  /** L2 is multiplied by this above the band, divided by it below, per 100 Adam steps taken. */
   l2Factor: number;
   /** Std of each member's output over the training clips' steps (MuJoCo/classic 1, arcade 0.05). */
   targetStd: number;
