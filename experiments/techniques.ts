@@ -42,6 +42,10 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
     what: "PEBBLE unsupervised pre-training, 10k steps",
   },
   "reward-steps-16": { flags: ["--reward-steps", "16"], what: "16 reward steps per update (4)" },
+  "pretrain-steps-0": {
+    flags: ["--pretrain-reward-steps", "0"],
+    what: "no reward training before RL (100 steps)",
+  },
   "random+reward-steps-8": {
     flags: ["--selection", "random", "--reward-steps", "8"],
     what: "random pairs and 8 reward steps per update",
