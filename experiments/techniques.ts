@@ -1,16 +1,17 @@
 /**
  * Issue 12's side-by-sides: each feedback-efficiency technique on and off, over seeds, on short
  * screens (Pendulum with 500 oracle labels over 100k steps; Hopper-, Walker2d- and
- * HalfCheetah-pref with 350 labels over 300k steps). Every run is `backflip train --teacher oracle --json` with the variant's flags, in its
- * own process, one at a time so that wall times compare.
+ * HalfCheetah-pref with 350 labels over 300k steps). Every run is `backflip train --teacher
+ * oracle --json` with the variant's flags, in its own process, one at a time so that wall times
+ * compare.
  *
  * Rows merge into experiments/results/techniques.json (a later invocation replaces the row of
  * the same task, variant and seed; the file is read again before each merge), and the table of
  * means per task and variant is rewritten to experiments/results/techniques.md, with each
  * variant's mean as a difference from the baseline's and its worst seed.
  *
- *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper,walker,halfcheetah] [--variants a,b]
- *     [--seeds 1,2,3] [--out DIR]        (--seeds none: only rewrite the table)
+ *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper,walker,halfcheetah]
+ *     [--variants a,b] [--seeds 1,2,3] [--out DIR]     (--seeds none: only rewrite the table)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -45,14 +46,6 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
   "pretrain-steps-0": {
     flags: ["--pretrain-reward-steps", "0"],
     what: "no reward training before RL (100 steps)",
-  },
-  "random+reward-steps-8": {
-    flags: ["--selection", "random", "--reward-steps", "8"],
-    what: "random pairs and 8 reward steps per update",
-  },
-  "random+reward-steps-16": {
-    flags: ["--selection", "random", "--reward-steps", "16"],
-    what: "random pairs and 16 reward steps per update",
   },
 };
 
