@@ -22,6 +22,7 @@
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
  *     [--kinds true,oracle,keep-pace] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,8 @@ type Row = {
   wallSeconds: number;
   cpu: string;
   date: string;
+  /** The code that ran; absent on rows made before it was recorded (2026-12-01). */
+  commit?: string;
 };
 
 type Score = { mean: number; surfacings: number; levelShare: number };
@@ -132,6 +135,10 @@ function scoreRow(agent: PpoAgent, game: string, seed: number) {
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+  cwd: import.meta.dirname,
+  encoding: "utf8",
+}).trim();
 const machine = () => `${cpus().length}× ${cpus()[0]?.model.trim() ?? "unknown CPU"}`;
 
 function trueReward(game: string, seed: number): Row {
@@ -167,6 +174,7 @@ function trueReward(game: string, seed: number): Row {
     wallSeconds: round((performance.now() - t0) / 1000, 1),
     cpu: machine(),
     date: new Date().toISOString().slice(0, 10),
+    commit,
   };
 }
 
@@ -203,6 +211,7 @@ async function taught(game: string, kind: Kind, seed: number, scratch: string): 
     wallSeconds: round((performance.now() - t0) / 1000, 1),
     cpu: machine(),
     date: new Date().toISOString().slice(0, 10),
+    commit,
   };
 }
 
@@ -270,7 +279,9 @@ function writeTable(): string {
     "A -pref episode is 2,000 steps in which a lost game restarts at once (with the end penalty),",
     "so its return sums several games; a -v1 episode is one game (capped at 10,000 steps).",
     "Steps/s: training env steps per second (true-reward: collect + update; oracle: whole run);",
-    "it and wall seconds depend on what else the machine was running.",
+    "it and wall seconds depend on what else the machine was running. Code: the commit that ran;",
+    'oracle rows without one ("before fix") ran before 0e2403b, so their RL started on an',
+    "untrained r̂ (the pretraining phase never trained it).",
     "Regenerate or extend with `node --import tsx experiments/arcade.ts` (see its header).",
     "",
     "By game, means over the seeds run (each seed's return in parentheses); a share is given only",
@@ -280,8 +291,8 @@ function writeTable(): string {
     "",
     "Every run:",
     "",
-    "| game | kind | seed | steps | return on -pref | % of true | return on -v1 | surfacings / level share | steps/s | wall s | machine |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| game | kind | seed | steps | return on -pref | % of true | return on -v1 | surfacings / level share | steps/s | wall s | machine | code |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   const sorted = [...rows].sort(
     (a, b) =>
@@ -300,8 +311,9 @@ function writeTable(): string {
         : r.prefLevelShare !== undefined
           ? `${fmt(r.prefLevelShare, 3)} / ${fmt(r.standardLevelShare, 3)}`
           : "–";
+    const code = r.commit ?? (r.kind === "true" ? "–" : "before fix");
     lines.push(
-      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${shareOfTrue(r)} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} |`,
+      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${shareOfTrue(r)} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} | ${code} |`,
     );
   }
   writeFileSync(join(resultsDir, "arcade.md"), `${lines.join("\n")}\n`);
