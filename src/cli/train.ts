@@ -46,8 +46,13 @@ export async function startTraining(
   // An env or goal file is loaded and probed first: a broken one leaves no run folder behind.
   const sources = await loadTrainSources({ values, given });
   const config = buildConfig({ values, given }, sources);
-  if (values.env !== undefined && config.envId !== values.env && !config.envSource)
-    log(`${config.teacher} is taught on ${config.envId}, without termination`);
+  if (values.env !== undefined && config.envId !== values.env && !config.envSource) {
+    log(
+      config.rewardModel
+        ? `the policy trains on ${config.envId}, where its reward model was learned`
+        : `${config.teacher} is taught on ${config.envId}, without termination`,
+    );
+  }
   const storeUrl = storeFromEnv(values.store);
   if (storeUrl !== undefined) {
     try {

@@ -370,6 +370,15 @@ export async function loadTrainSources({ values, given }: TrainArgs): Promise<Tr
       throw usage(`--teacher: ${(error as Error).message}`);
     }
   }
+  // A reward model taught by a goal file: the goal scores the new policy too.
+  const modelGoal = values["reward-model"] && readSourceConfig(values["reward-model"])?.goalSource;
+  if (modelGoal) {
+    try {
+      await loadGoalModule(modelGoal.path);
+    } catch (error) {
+      throw usage(`--reward-model: its run's goal module: ${(error as Error).message}`);
+    }
+  }
   return sources;
 }
 
@@ -485,6 +494,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
   // A goal is taught on the preference-ready task: in Hopper-v5 a backflip would end the episode.
   const envArg = sources.env?.envId ?? values.env;
   const learnedIn = rewardModel === undefined ? null : sourceTask(rewardModel, envArg);
+  if (learnedIn) teacher = learnedIn.teacher;
   const envId =
     learnedIn?.envId ??
     (goal && !sources.env && hasEnv(preferenceReadyId(envArg))
@@ -549,7 +559,9 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     preferences: values.preferences === undefined ? null : resolve(values.preferences),
     rewardModel: rewardModel === undefined ? null : resolve(rewardModel),
     envSource: sources.env?.source ?? null,
-    goalSource: sources.goal ? { path: sources.goal.path, sha256: sources.goal.sha256 } : null,
+    goalSource: sources.goal
+      ? { path: sources.goal.path, sha256: sources.goal.sha256 }
+      : (learnedIn?.goalSource ?? null),
   };
   const checked = runConfigSchema.safeParse(config, { reportInput: true });
   if (!checked.success) throw usage(describeConfigIssues(checked.error.issues, flagOfField));
@@ -614,17 +626,28 @@ function refuseGroup(given: TrainArgs["given"], group: string, why: string): voi
 function sourceTask(
   runDir: string,
   envArg: string,
-): Pick<RunConfig, "envId" | "respawn" | "evalEnvId"> | null {
-  let source: RunConfig;
+): Pick<RunConfig, "envId" | "respawn" | "evalEnvId" | "teacher" | "goalSource"> | null {
+  const source = readSourceConfig(runDir);
+  if (!source) return null;
+  const sameTask = envArg === source.envId || envArg === standardEnvId(source.envId);
+  if (!sameTask) return null;
+  // A goal's run keeps its goal, so the new policy is scored by what the goal counts.
+  const goal = source.teacher.startsWith("goal:");
+  return {
+    envId: source.envId,
+    respawn: source.respawn,
+    evalEnvId: source.evalEnvId,
+    teacher: goal ? source.teacher : NO_TEACHER,
+    goalSource: goal ? source.goalSource : null,
+  };
+}
+
+function readSourceConfig(runDir: string): RunConfig | null {
   try {
-    source = readRunConfig(runDir);
+    return readRunConfig(runDir);
   } catch {
     return null;
   }
-  const sameTask = envArg === source.envId || envArg === standardEnvId(source.envId);
-  return sameTask
-    ? { envId: source.envId, respawn: source.respawn, evalEnvId: source.evalEnvId }
-    : null;
 }
 
 function checkRewardModel(runDir: string): void {

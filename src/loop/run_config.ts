@@ -131,7 +131,8 @@ export const runConfigSchema = z
     preferences: z.string().min(1).nullable().default(null),
     /**
      * A run directory whose saved reward model (`reward/reward.json`) this run's policy trains
-     * on, frozen: no teacher (`teacher` is `none`), no labels, no queries.
+     * on, frozen: no labels, no queries, and no teacher (`teacher` is `none`), or the goal
+     * teacher of the run that taught the model, which then only scores the policy.
      */
     rewardModel: z.string().min(1).nullable().default(null),
     /**
@@ -170,8 +171,11 @@ export const runConfigSchema = z
     if (c.goalSource !== null && !c.teacher.startsWith("goal:"))
       issue("goalSource", "is for goal:NAME teachers only");
     if (c.rewardModel !== null) {
-      if (c.teacher !== NO_TEACHER)
-        issue("teacher", `must be '${NO_TEACHER}' in a run on a saved reward model`);
+      if (c.teacher !== NO_TEACHER && !c.teacher.startsWith("goal:"))
+        issue(
+          "teacher",
+          `must be '${NO_TEACHER}' in a run on a saved reward model, or the goal that taught it`,
+        );
       if (c.labels !== 0) issue("labels", "must be 0 in a run on a saved reward model");
       if (c.preferences !== null)
         issue("preferences", "must be null in a run on a saved reward model");

@@ -190,6 +190,11 @@ test("--reward-model trains where its reward model was learned: a goal run's pre
   assert.equal(same.envId, "Hopper-pref-v5");
   assert.equal(same.respawn, false);
   assert.equal(same.evalEnvId, "Hopper-pref-v5");
+  // ...and is scored by the goal, which only scores: nobody is asked anything.
+  assert.equal(same.teacher, "goal:backflip");
+  assert.equal(same.labels, 0);
+  // Another task keeps no goal: the env's reward is its measure.
+  assert.equal(reuse("--env", "Walker2d-v5").teacher, "none");
   // What the person says still wins.
   assert.equal(reuse("--env", "Hopper-v5", "--respawn", "on").respawn, true);
 });
@@ -296,4 +301,17 @@ test("a goal teacher on a standard MuJoCo id is taught on its preference-ready v
   assert.equal(result.evalReturn.env, "Hopper-pref-v5");
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   assert.equal(config.respawn, false);
+  assert.equal(result.evalReturn.measure, "goal:backflip");
+
+  // A fresh policy on that reward model is scored by the same goal, not the env's reward.
+  const reuse = backflip(
+    ...["train", "--env", "Hopper-v5", "--reward-model", run, "--steps", "2048"],
+    ...["--eval-episodes", "1", "--run", `${run}-reuse`, "--json"],
+  );
+  assert.equal(reuse.code, 0, reuse.stderr);
+  assert.match(reuse.stderr, /the policy trains on Hopper-pref-v5, where its reward model/);
+  const reused = JSON.parse(reuse.stdout.trim().split("\n").at(-1) ?? "");
+  assert.equal(reused.evalReturn.env, "Hopper-pref-v5");
+  assert.equal(reused.evalReturn.measure, "goal:backflip");
+  assert.equal(reused.evalReturn.count.perEpisode.length, 1);
 });
