@@ -77,7 +77,7 @@ Usage:
       kind: "string",
       value: "RUN_DIR",
       defaultText: "none",
-      help: "train a fresh policy on that run's saved reward model (RUN_DIR/reward), frozen: no teacher, no labels, no queries; on the task the model was learned on (its preference-ready variant and respawn setting) when --env names that task",
+      help: "train a fresh policy on that run's saved reward model (RUN_DIR/reward), frozen: no teacher, no labels, no queries; on the task the model was learned on (its preference-ready variant and respawn setting) when --env names that task, scored by its goal if a goal taught it",
     },
     preferences: {
       kind: "string",
