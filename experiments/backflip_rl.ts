@@ -19,7 +19,7 @@
  * The progress lines also count the landings in the training episodes themselves.
  *
  *   node --import tsx experiments/backflip_rl.ts [--score landed|turn|original] [--steps 1000000]
- *     [--seed 1]
+ *     [--seed 1] [--save DIR (the final policy, for backflip_diagnose.ts)]
  */
 import { parseArgs } from "node:util";
 import type { Rollout } from "../src/core/types.ts";
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     score: { type: "string", default: "landed" },
     steps: { type: "string", default: "1000000" },
     seed: { type: "string", default: "1" },
+    save: { type: "string" },
   },
 });
 const ENV = "Hopper-pref-v5";
@@ -136,6 +137,7 @@ while (agent.envSteps < Number(values.steps)) {
   }
 }
 const flips = countAgentBackflips(agent, 5);
+if (values.save) agent.save(values.save);
 console.log(
   JSON.stringify({
     score: values.score,
