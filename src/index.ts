@@ -77,6 +77,8 @@ export type TrainFlags = {
   pseudoLabels?: number;
   /** RUNE's exploration bonus β₀ (`--rune`). */
   rune?: number;
+  /** How fast RUNE's bonus fades, per env step (`--rune-decay`, default 1e-5). */
+  runeDecay?: number;
   /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
   unsupervisedSteps?: number;
   frameSkip?: number;

@@ -294,7 +294,15 @@ Usage:
       field: "explorationBonus.beta",
       defaultText: "off",
       group: "teacher",
-      help: "RUNE's exploration bonus: add BETA·(1 − 1e-5)^t × the reward models' disagreement to the policy's reward (e.g. 0.05)",
+      help: "RUNE's exploration bonus: add BETA·(1 − RHO)^t × the reward models' disagreement to the policy's reward (e.g. 0.05)",
+    },
+    "rune-decay": {
+      kind: "number",
+      value: "RHO",
+      field: "explorationBonus.decay",
+      defaultText: "1e-5",
+      group: "teacher",
+      help: "with --rune: how fast the bonus fades, per env step (1e-5 halves it every 69k steps)",
     },
     "unsupervised-steps": {
       kind: "int",
@@ -441,6 +449,9 @@ export async function loadRunSources(
   return { changed };
 }
 
+/** RUNE's bonus decay per env step when --rune-decay is not given. */
+const DEFAULT_RUNE_DECAY = 1e-5;
+
 /**
  * The run's config from train's flags, checked in full (flags that go together, the env, the
  * teacher, the paths named, every value's range): it throws a UsageError on anything wrong, and
@@ -488,6 +499,8 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
   }
   if (teacher !== "human") refuseGroup(given, "human", "for --teacher human only");
   if (!noisy && !goal) refuseGroup(given, "noise", "for --teacher noisy or goal:NAME only");
+  if (values.rune === undefined && given.has("rune-decay"))
+    throw usage("--rune-decay needs --rune");
   if (values.preferences !== undefined) checkPreferences(values.preferences);
   if (values.host !== undefined) checkHost("train", "host", values.host);
 
@@ -541,7 +554,10 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     pretrainRewardSteps: values["pretrain-reward-steps"],
     rewardStepsPerUpdate: values["reward-steps"],
     cropFraction: values.crop,
-    explorationBonus: values.rune === undefined ? null : { beta: values.rune, decay: 1e-5 },
+    explorationBonus:
+      values.rune === undefined
+        ? null
+        : { beta: values.rune, decay: values["rune-decay"] ?? DEFAULT_RUNE_DECAY },
     unsupervisedSteps: values["unsupervised-steps"],
     pseudoLabels:
       values["pseudo-labels"] === undefined

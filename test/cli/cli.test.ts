@@ -199,6 +199,20 @@ test("--reward-model trains where its reward model was learned: a goal run's pre
   assert.equal(reuse("--env", "Hopper-v5", "--respawn", "on").respawn, true);
 });
 
+test("--rune-decay sets how fast RUNE's bonus fades, and means nothing without --rune", () => {
+  const config = (...flags: string[]) =>
+    buildConfig(
+      parseOptions(TRAIN_COMMAND, ["--env", "Pendulum-v1", "--teacher", "oracle", ...flags]),
+    );
+  assert.deepEqual(config("--rune", "0.1").explorationBonus, { beta: 0.1, decay: 1e-5 });
+  assert.deepEqual(config("--rune", "0.1", "--rune-decay", "1e-6").explorationBonus, {
+    beta: 0.1,
+    decay: 1e-6,
+  });
+  assert.throws(() => config("--rune-decay", "1e-6"), /--rune-decay needs --rune/);
+  assert.throws(() => config("--rune", "0.1", "--rune-decay", "1"), /explorationBonus|rune-decay/);
+});
+
 test("--preferences must name a file or a run directory; flags of other teachers are refused", () => {
   const dir = mkdtempSync(join(tmpdir(), "backflip-cli-"));
   const missing = refusedTrain(
