@@ -79,6 +79,8 @@ export type TrainFlags = {
   rune?: number;
   /** How fast RUNE's bonus fades, per env step (`--rune-decay`, default 1e-5). */
   runeDecay?: number;
+  /** The reward model sees free-turning angles as sine and cosine (`--periodic-angles`). */
+  periodicAngles?: boolean;
   /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
   unsupervisedSteps?: number;
   frameSkip?: number;

@@ -304,6 +304,12 @@ Usage:
       group: "teacher",
       help: "with --rune: how fast the bonus fades, per env step (1e-5 halves it every 69k steps)",
     },
+    "periodic-angles": {
+      kind: "boolean",
+      field: "periodicAngles",
+      group: "teacher",
+      help: "the reward model sees free-turning angles (the torso's pitch of Hopper, Walker2d, HalfCheetah) as sine and cosine, so a state looks the same after a whole turn (for flips)",
+    },
     "unsupervised-steps": {
       kind: "int",
       value: "N",
@@ -559,6 +565,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
         ? null
         : { beta: values.rune, decay: values["rune-decay"] ?? DEFAULT_RUNE_DECAY },
     unsupervisedSteps: values["unsupervised-steps"],
+    periodicAngles: values["periodic-angles"],
     pseudoLabels:
       values["pseudo-labels"] === undefined
         ? null

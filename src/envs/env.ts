@@ -11,6 +11,12 @@ export type EnvSpec = {
   dt: number;
   /** True for the paper's edit: fixed horizon, no early termination, no control cost. */
   preferenceReady: boolean;
+  /**
+   * Observation columns that are angles of joints that turn freely and are not wrapped (a
+   * Hopper's torso pitch after a backflip reads −2π), for models that should see them as
+   * periodic. Absent: none.
+   */
+  periodicObs?: number[];
 };
 
 /** How an env is made, beyond its id. Envs ignore the options that do not concern them. */

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { Rng } from "../core/rng.ts";
-import { makeVecEnv } from "../envs/index.ts";
+import { makeVecEnv, type VecEnv } from "../envs/index.ts";
 import { makeSelector } from "../queries/index.ts";
 import { RewardEnsemble, rewardPreset } from "../reward/index.ts";
 import { PpoAgent } from "../rl/ppo.ts";
@@ -38,7 +38,7 @@ export function buildLoop(
   const agent = checkpoint
     ? PpoAgent.load(join(checkpoint.dir, "policy"), { totalTimesteps: config.steps })
     : new PpoAgent(ppoConfig, venv.observationSpace, venv.actionSpace, config.seed);
-  const reward = makeReward(config, venv.observationSpace, venv.actionSpace, checkpoint?.dir);
+  const reward = makeReward(config, venv, checkpoint?.dir);
   return new PreferenceLoop(
     config,
     runDir,
@@ -58,8 +58,7 @@ export function buildLoop(
 
 function makeReward(
   config: RunConfig,
-  observationSpace: RewardSpaces[0],
-  actionSpace: RewardSpaces[1],
+  { observationSpace, actionSpace, spec }: VecEnv,
   checkpointDir: string | undefined,
 ): RewardEnsemble {
   if (checkpointDir) {
@@ -73,11 +72,10 @@ function makeReward(
     ...rewardPreset(config.envId),
     cropFraction: config.cropFraction,
     pseudoLabels: config.pseudoLabels,
+    periodicObs: config.periodicAngles ? (spec.periodicObs ?? []) : [],
     seed: config.seed + SEED_OFFSET.reward,
   });
 }
-
-type RewardSpaces = ConstructorParameters<typeof RewardEnsemble>;
 
 function makeRunTeacher(config: RunConfig, store: PreferenceStore): RunTeacher {
   const rng = new Rng(config.seed + SEED_OFFSET.teacher);

@@ -109,6 +109,11 @@ export const runConfigSchema = z
       .default(null),
     /** PEBBLE's unsupervised pre-training: env steps on a state-entropy reward before any question. */
     unsupervisedSteps: z.int().min(0).default(0),
+    /**
+     * The reward model sees the env's free-turning angles (EnvSpec.periodicObs: the torso's
+     * pitch in Hopper, Walker2d, HalfCheetah) as sine and cosine, so a whole turn changes nothing.
+     */
+    periodicAngles: z.boolean().default(false),
     /** SURF's pseudo-labels on unlabelled pool pairs (RewardTrainerConfig); null: off. */
     pseudoLabels: z
       .object({ threshold: z.number().gt(0.5).lt(1), ratio: z.number().positive() })

@@ -106,6 +106,11 @@ export type RewardEnsembleConfig = {
   cropFraction: number;
   /** SURF's pseudo-labels (RewardTrainerConfig.pseudoLabels); null: off. */
   pseudoLabels: { threshold: number; ratio: number } | null;
+  /**
+   * Observation columns that are angles of free-turning joints, which the MLP sees as sine and
+   * cosine (features.ts); [] for none.
+   */
+  periodicObs: number[];
   /** Seed for initialisation, the bootstrap draws and minibatches. */
   seed: number;
 };
@@ -129,6 +134,7 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   evalPairs: null,
   cropFraction: 0,
   pseudoLabels: null,
+  periodicObs: [],
   seed: 0,
 };
 
@@ -247,7 +253,10 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
       throw new Error(`RewardEnsemble: unknown network '${c.network}' (mlp or cnn)`);
     }
     const conv = c.network === "cnn";
-    this.featurizer = new Featurizer(observationSpace, actionSpace, { observationOnly: conv });
+    this.featurizer = new Featurizer(observationSpace, actionSpace, {
+      observationOnly: conv,
+      periodic: c.periodicObs,
+    });
     this.cnnSpec = conv ? rewardCnnSpec(gridOf(this.featurizer.obsSize, c.grid), c.dropout) : null;
     this.spec = conv
       ? {

@@ -5,6 +5,10 @@
  * that later training never sees its inputs shift under it. One-hot action columns are left as
  * they are.
  *
+ * Observation columns named `periodic` are angles of joints that turn freely (a Hopper's torso
+ * pitch, which MuJoCo does not wrap): each enters as its sine, in its own column, and its cosine,
+ * in a column after the observation's, so that a state after a whole turn looks as it did before.
+ *
  * For a convolutional reward model (grid observations) the input is the observation alone, as
  * it is for the paper's Atari predictor, and it is not standardised: a convolution shares its
  * weights across cells, which per-column statistics would give different scales.
@@ -24,8 +28,12 @@ const MIN_STD = 1e-6;
 export class Featurizer {
   readonly obsSize: number;
   readonly actSize: number;
-  /** Columns of one input row: obsSize + (Discrete n, or the Box size). */
+  /** Columns of one input row: obsSize + periodic columns' cosines + (Discrete n, or the Box size). */
   readonly inputSize: number;
+  /** Observation columns that are free-turning angles (see the module's note). */
+  readonly periodic: readonly number[];
+  /** Where the action's columns start: after the observation and the cosines. */
+  private readonly actionColumn: number;
   /** The observation alone, as it is (see the module's note): no action, no standardising. */
   readonly observationOnly: boolean;
   private readonly discreteN: number;
@@ -34,15 +42,24 @@ export class Featurizer {
   constructor(
     observationSpace: Space,
     actionSpace: Space,
-    options: { observationOnly?: boolean } = {},
+    options: { observationOnly?: boolean; periodic?: readonly number[] } = {},
   ) {
     this.obsSize = flatSize(observationSpace);
     this.actSize = flatSize(actionSpace);
     this.observationOnly = options.observationOnly ?? false;
+    this.periodic = options.periodic ?? [];
+    for (const i of this.periodic) {
+      if (!(Number.isInteger(i) && i >= 0 && i < this.obsSize) || this.observationOnly) {
+        throw new Error(
+          `reward features: periodic column ${i} is not an observation column of an MLP input (0..${this.obsSize - 1})`,
+        );
+      }
+    }
     this.discreteN = actionSpace.kind === "discrete" ? actionSpace.n : 0;
+    this.actionColumn = this.obsSize + this.periodic.length;
     this.inputSize = this.observationOnly
       ? this.obsSize
-      : this.obsSize + (this.discreteN > 0 ? this.discreteN : this.actSize);
+      : this.actionColumn + (this.discreteN > 0 ? this.discreteN : this.actSize);
   }
 
   /**
@@ -56,7 +73,7 @@ export class Featurizer {
     out: Float32Array,
     atRow = 0,
   ): void {
-    const { obsSize, actSize, inputSize, discreteN } = this;
+    const { obsSize, actSize, inputSize, discreteN, periodic, actionColumn } = this;
     if (obs.length < rows * obsSize || actions.length < rows * actSize) {
       throw new Error(
         `reward features: ${rows} rows need ${rows * obsSize} obs and ${rows * actSize} action values, got ${obs.length} and ${actions.length}`,
@@ -71,15 +88,20 @@ export class Featurizer {
     for (let r = 0; r < rows; r++) {
       const o = (atRow + r) * inputSize;
       for (let i = 0; i < obsSize; i++) out[o + i] = obs[r * obsSize + i];
+      periodic.forEach((i, k) => {
+        const angle = obs[r * obsSize + i];
+        out[o + i] = Math.sin(angle);
+        out[o + obsSize + k] = Math.cos(angle);
+      });
       if (discreteN > 0) {
-        out.fill(0, o + obsSize, o + inputSize);
+        out.fill(0, o + actionColumn, o + inputSize);
         const a = actions[r];
         if (!(Number.isInteger(a) && a >= 0 && a < discreteN)) {
           throw new Error(`reward features: discrete action ${a} is outside [0, ${discreteN})`);
         }
-        out[o + obsSize + a] = 1;
+        out[o + actionColumn + a] = 1;
       } else {
-        for (let i = 0; i < actSize; i++) out[o + obsSize + i] = actions[r * actSize + i];
+        for (let i = 0; i < actSize; i++) out[o + actionColumn + i] = actions[r * actSize + i];
       }
       if (mean && std) {
         for (let i = 0; i < inputSize; i++) out[o + i] = (out[o + i] - mean[i]) / std[i];
@@ -121,7 +143,7 @@ export class Featurizer {
     }
     const mean = new Float32Array(n);
     const std = new Float32Array(n).fill(1);
-    const firstOneHot = this.discreteN > 0 ? this.obsSize : n;
+    const firstOneHot = this.discreteN > 0 ? this.actionColumn : n;
     for (let i = 0; i < firstOneHot && count > 0; i++) {
       const m = sum[i] / count;
       const s = Math.sqrt(Math.max(sumSq[i] / count - m * m, 0));

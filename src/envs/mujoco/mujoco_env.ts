@@ -48,6 +48,8 @@ export type MujocoTaskInfo = {
   signalNames: readonly string[];
   /** True when the standard variant ends the episode on leaving the healthy range. */
   terminatesWhenUnhealthy: boolean;
+  /** Observation columns of unlimited hinge joints (EnvSpec.periodicObs). */
+  periodicObs?: number[];
 };
 
 /** Preference-ready envs run this long unless told otherwise. */
@@ -119,6 +121,7 @@ export abstract class MujocoEnv implements Env {
       fps: Math.round(1 / this.dt),
       dt: this.dt,
       preferenceReady: this.preferenceReady,
+      ...(task.periodicObs && { periodicObs: task.periodicObs }),
     };
     this.obsSize = task.obsSize;
     this.actSize = this.sim.nu;

@@ -92,6 +92,11 @@ abstract class PlanarWalkerEnv extends MujocoEnv {
 }
 
 const PLANAR_SIGNALS = ["x_velocity", "torso_angle", "height"] as const;
+/**
+ * The torso's pitch in obs = qpos[1:] of Hopper, Walker2d and HalfCheetah: qpos[2], the
+ * unlimited `rooty` hinge, which MuJoCo never wraps.
+ */
+const TORSO_PITCH_OBS = 1;
 const PLANAR_TERMS = ["reward_forward", "reward_ctrl", "reward_survive"] as const;
 
 /**
@@ -112,6 +117,7 @@ export class HopperEnv extends PlanarWalkerEnv {
     obsSize: 11,
     signalNames: PLANAR_SIGNALS,
     terminatesWhenUnhealthy: true,
+    periodicObs: [TORSO_PITCH_OBS],
   };
 
   constructor(options?: MujocoEnvOptions) {
@@ -145,6 +151,7 @@ export class Walker2dEnv extends PlanarWalkerEnv {
     obsSize: 17,
     signalNames: PLANAR_SIGNALS,
     terminatesWhenUnhealthy: true,
+    periodicObs: [TORSO_PITCH_OBS],
   };
 
   constructor(options?: MujocoEnvOptions) {
@@ -179,6 +186,7 @@ export class HalfCheetahEnv extends MujocoEnv {
     obsSize: 17,
     signalNames: ["x_velocity", "contact.bfoot", "contact.ffoot"],
     terminatesWhenUnhealthy: false,
+    periodicObs: [TORSO_PITCH_OBS],
   };
 
   private xBefore = 0;
