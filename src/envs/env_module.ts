@@ -241,12 +241,25 @@ function checkEnv(env: unknown, fail: (m: string) => never): EnvSpec {
   checkSpace(e.observationSpace, "observationSpace", fail);
   checkSpace(e.actionSpace, "actionSpace", fail);
   if ((e.observationSpace as Space).kind !== "box") fail("`observationSpace` must be a box");
+  const columns = flatSize(e.observationSpace as Space);
+  const periodic = s.periodicObs;
+  if (
+    periodic !== undefined &&
+    !(
+      Array.isArray(periodic) && periodic.every((i) => Number.isInteger(i) && i >= 0 && i < columns)
+    )
+  ) {
+    fail(
+      `\`spec.periodicObs\` must list observation columns, integers in [0, ${columns}) (got ${Array.isArray(periodic) ? JSON.stringify(periodic) : describe(periodic)})`,
+    );
+  }
   return {
     id: s.id as string,
     maxEpisodeSteps: s.maxEpisodeSteps as number,
     fps: s.fps as number,
     dt: s.dt ?? 1 / (s.fps as number),
     preferenceReady: s.preferenceReady ?? false,
+    ...(periodic && { periodicObs: periodic }),
   };
 }
 

@@ -118,6 +118,10 @@ test("broken modules are refused with a message naming the file and the fault", 
     /`spec\.fps` must be a positive number/,
   );
   await refused(
+    envFile("BadPeriodic-v0", (s) => s.replace("fps: 10", "fps: 10, periodicObs: [2]")),
+    /`spec\.periodicObs` must list observation columns, integers in \[0, 2\) \(got \[2\]\)/,
+  );
+  await refused(
     envFile("NoFrame-v0", (s) => s.replace("frame: () =>", "frme: () =>")),
     /no `frame` method/,
   );
