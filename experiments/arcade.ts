@@ -22,15 +22,15 @@
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
  *     [--kinds true,oracle,keep-pace] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
 import { latestModelDir } from "../src/loop/checkpoint.ts";
 import { learn, PpoAgent, type PpoConfig, playEpisodes, ppoPreset } from "../src/rl/index.ts";
 import { backflipJson } from "./backflip_cli.ts";
+import { commit, machine } from "./provenance.ts";
 
 const GAMES = ["Breakout", "SpaceInvaders", "Seaquest", "Freeway", "Asterix", "Pong", "RoadRace"];
 
@@ -135,11 +135,6 @@ function scoreRow(agent: PpoAgent, game: string, seed: number) {
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-  cwd: import.meta.dirname,
-  encoding: "utf8",
-}).trim();
-const machine = () => `${cpus().length}× ${cpus()[0]?.model.trim() ?? "unknown CPU"}`;
 
 function trueReward(game: string, seed: number): Row {
   const t0 = performance.now();
@@ -172,7 +167,7 @@ function trueReward(game: string, seed: number): Row {
     ...scores,
     stepsPerSecond: Math.round(envSteps / ppoSeconds),
     wallSeconds: round((performance.now() - t0) / 1000, 1),
-    cpu: machine(),
+    cpu: machine,
     date: new Date().toISOString().slice(0, 10),
     commit,
   };
@@ -209,7 +204,7 @@ async function taught(game: string, kind: Kind, seed: number, scratch: string): 
     ...scores,
     stepsPerSecond: Math.round(envSteps / trainWall),
     wallSeconds: round((performance.now() - t0) / 1000, 1),
-    cpu: machine(),
+    cpu: machine,
     date: new Date().toISOString().slice(0, 10),
     commit,
   };

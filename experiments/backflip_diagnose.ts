@@ -22,7 +22,11 @@ import { pearson } from "../src/loop/metrics.ts";
 import { readRunConfig } from "../src/loop/run_config.ts";
 import { RewardEnsemble } from "../src/reward/index.ts";
 import { PpoAgent, playEpisodes } from "../src/rl/index.ts";
-import { BackflipStepScorer, LandedFlipCounter } from "../src/teachers/goals/backflip.ts";
+import {
+  BackflipStepScorer,
+  HOPPER_OBS_SIZE,
+  LandedFlipCounter,
+} from "../src/teachers/goals/backflip.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -69,11 +73,11 @@ function windowsOf(agent: PpoAgent): Windows {
   const out: Windows = { goal: [], predicted: [], landing: [], landed: 0 };
   for (let ep = 0; ep < episodes; ep++) {
     const o = Float32Array.from(obs[ep]);
-    const steps = o.length / 11;
+    const steps = o.length / HOPPER_OBS_SIZE;
     const predicted = reward.predict(o, Float32Array.from(acts[ep]));
     const scorer = new BackflipStepScorer();
     const goal = Array.from({ length: steps }, (_, t) =>
-      scorer.step(o.subarray(t * 11, t * 11 + 11)),
+      scorer.step(o.subarray(t * HOPPER_OBS_SIZE, (t + 1) * HOPPER_OBS_SIZE)),
     );
     for (let t0 = 0; t0 + window <= steps; t0 += window) {
       let g = 0;

@@ -13,12 +13,12 @@
  *   node --import tsx experiments/techniques.ts [--tasks pendulum,hopper,walker,halfcheetah]
  *     [--variants a,b] [--seeds 1,2,3] [--out DIR]     (--seeds none: only rewrite the table)
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { backflipJson } from "./backflip_cli.ts";
+import { commit, machine } from "./provenance.ts";
 
 /** The screens: env, labels and steps (the issue's short runs). */
 const TASKS = {
@@ -80,11 +80,6 @@ type Row = {
   commit: string;
 };
 
-const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-  cwd: import.meta.dirname,
-  encoding: "utf8",
-}).trim();
-
 async function train(task: Task, variant: string, seed: number, scratch: string): Promise<Row> {
   const { env, labels, steps } = TASKS[task];
   const flags = VARIANTS[variant].flags;
@@ -110,7 +105,7 @@ async function train(task: Task, variant: string, seed: number, scratch: string)
     evalReturn: Number(result.evalReturn.mean.toFixed(2)),
     wallSeconds: Number(result.wallSeconds.toFixed(1)),
     flags,
-    cpu: `${cpus().length}× ${cpus()[0]?.model.trim() ?? "unknown CPU"}`,
+    cpu: machine,
     date: new Date().toISOString().slice(0, 10),
     commit,
   };
