@@ -5,7 +5,10 @@
  *     runs train on), the RL baseline;
  *   - `backflip train --env MinAtar/<Game>-pref-v1 --teacher oracle --labels 3300` for the same
  *     number of env steps;
- *   - on RoadRace, `--teacher goal:keep-pace` with the same labels and steps (kind `keep-pace`).
+ *   - on RoadRace, `--teacher goal:keep-pace` with the same labels and steps (kind `keep-pace`);
+ *   - a uniformly random policy (kind `random`, no training), the zero of the normalised share
+ *     (oracle − random) / (true − random), the usual Atari normalisation, which still means
+ *     something where the true-reward return on -pref is negative (Seaquest, Asterix).
  *
  * Both policies are scored the same way, over deterministic episodes: by the return on the
  * preference-ready game and on the standard `-v1` game behind it; on Seaquest also by surfacings
@@ -20,15 +23,24 @@
  * only rewrites the table).
  *
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
- *     [--kinds true,oracle,keep-pace] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
+ *     [--kinds true,oracle,keep-pace,random] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Rng } from "../src/core/rng.ts";
+import { flatSize } from "../src/core/spaces.ts";
 import { makeEnv, makeVecEnv } from "../src/envs/index.ts";
 import { latestModelDir } from "../src/loop/checkpoint.ts";
-import { learn, PpoAgent, type PpoConfig, playEpisodes, ppoPreset } from "../src/rl/index.ts";
+import {
+  type Actor,
+  learn,
+  PpoAgent,
+  type PpoConfig,
+  playEpisodes,
+  ppoPreset,
+} from "../src/rl/index.ts";
 import { backflipJson } from "./backflip_cli.ts";
 import { commit, machine } from "./provenance.ts";
 
@@ -47,7 +59,7 @@ const { values } = parseArgs({
   },
 });
 
-const KINDS = ["true", "oracle", "keep-pace"] as const;
+const KINDS = ["true", "oracle", "keep-pace", "random"] as const;
 type Kind = (typeof KINDS)[number];
 const kinds = values.kinds.split(",").filter((k): k is Kind => KINDS.includes(k as Kind));
 const games = values.games.split(",").filter((g) => g !== "");
@@ -91,7 +103,7 @@ type Row = {
 type Score = { mean: number; surfacings: number; levelShare: number };
 
 /** Deterministic episodes seeded `seed + episode`, as `PpoAgent.evaluate` plays them. */
-function score(agent: PpoAgent, envId: string, seed: number): Score {
+function score(agent: Actor, envId: string, seed: number): Score {
   let surfacings = 0;
   let level = 0;
   let stepCount = 0;
@@ -115,7 +127,7 @@ function score(agent: PpoAgent, envId: string, seed: number): Score {
   };
 }
 
-function scoreRow(agent: PpoAgent, game: string, seed: number) {
+function scoreRow(agent: Actor, game: string, seed: number) {
   const evalSeed = 1_000_000 + seed;
   const pref = score(agent, prefId(game), evalSeed);
   const standard = score(agent, standardId(game), evalSeed);
@@ -166,6 +178,32 @@ function trueReward(game: string, seed: number): Row {
     steps: envSteps,
     ...scores,
     stepsPerSecond: Math.round(envSteps / ppoSeconds),
+    wallSeconds: round((performance.now() - t0) / 1000, 1),
+    cpu: machine,
+    date: new Date().toISOString().slice(0, 10),
+    commit,
+  };
+}
+
+/** A policy that picks each action uniformly at random (one action per observation row). */
+function randomRow(game: string, seed: number): Row {
+  const t0 = performance.now();
+  const env = makeEnv(prefId(game));
+  const actions = env.actionSpace;
+  if (actions.kind !== "discrete") throw new Error(`${game}: expected discrete actions`);
+  const obsSize = flatSize(env.observationSpace);
+  env.close();
+  const rng = new Rng(seed);
+  const actor: Actor = {
+    act: (obs) => Float32Array.from({ length: obs.length / obsSize }, () => rng.int(actions.n)),
+  };
+  return {
+    game,
+    kind: "random",
+    seed,
+    steps: 0,
+    ...scoreRow(actor, game, seed),
+    stepsPerSecond: 0,
     wallSeconds: round((performance.now() - t0) / 1000, 1),
     cpu: machine,
     date: new Date().toISOString().slice(0, 10),
@@ -225,21 +263,39 @@ const runsOf = (game: string, kind: Kind) =>
 const share = (part: number, whole: number) =>
   whole > 0 ? `${Math.round((100 * part) / whole)}%` : "–";
 
-/** Return on -pref as a share of the true-reward runs' mean on the same game. */
-function shareOfTrue(row: Row): string {
-  const baseline = runsOf(row.game, "true");
-  if (row.kind !== "oracle" || baseline.length === 0) return "–";
-  return share(row.prefReturn, mean(baseline.map((r) => r.prefReturn)));
+/**
+ * `part` as a share of `whole`, both measured from the random policy's level `zero`, or "–"
+ * where the whole is not above it.
+ */
+const normalisedShare = (part: number, whole: number, zero: number) =>
+  share(part - zero, whole - zero);
+
+/** The mean of `pick` over a game's runs of one kind, or undefined where none ran. */
+function meanOf(game: string, kind: Kind, pick: (r: Row) => number): number | undefined {
+  const runs = runsOf(game, kind);
+  return runs.length > 0 ? mean(runs.map(pick)) : undefined;
+}
+
+/**
+ * `value` as a share of the true-reward mean of `pick` on `game`: plain, and from the random
+ * policy's level.
+ */
+function sharesOfTrue(game: string, value: number, pick: (r: Row) => number): [string, string] {
+  const truth = meanOf(game, "true", pick);
+  const zero = meanOf(game, "random", pick);
+  if (truth === undefined) return ["–", "–"];
+  return [share(value, truth), zero === undefined ? "–" : normalisedShare(value, truth, zero)];
 }
 
 /**
  * One line per game: each kind's mean return over its seeds (each seed's in parentheses) on both
- * games, and the oracle's mean as a share of the true-reward mean.
+ * games, and the oracle's mean as a share of the true-reward mean, plain and from the random
+ * policy's level.
  */
 function summaryLines(): string[] {
   const lines = [
-    "| game | true-reward PPO: -pref / -v1 | oracle, 3,300 labels: -pref / -v1 | oracle / true: -pref / -v1 |",
-    "| --- | --- | --- | --- |",
+    "| game | random policy: -pref / -v1 | true-reward PPO: -pref / -v1 | oracle, 3,300 labels: -pref / -v1 | oracle / true: -pref / -v1 | from random: -pref / -v1 |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   const cell = (runs: Row[]) => {
     if (runs.length === 0) return "not run";
@@ -250,14 +306,16 @@ function summaryLines(): string[] {
     const seeds = runs.length > 1 ? `, ${runs.length} seeds` : `, seed ${runs[0].seed}`;
     return `${pref.toFixed(1)}${each((r) => r.prefReturn)} / ${standard.toFixed(1)}${each((r) => r.standardReturn)}${seeds}`;
   };
+  const shares = (game: string, pick: (r: Row) => number): [string, string] => {
+    const taught = meanOf(game, "oracle", pick);
+    return taught === undefined ? ["–", "–"] : sharesOfTrue(game, taught, pick);
+  };
   for (const game of GAMES) {
-    const truth = runsOf(game, "true");
-    const taught = runsOf(game, "oracle");
-    const shares =
-      truth.length > 0 && taught.length > 0
-        ? `${share(mean(taught.map((r) => r.prefReturn)), mean(truth.map((r) => r.prefReturn)))} / ${share(mean(taught.map((r) => r.standardReturn)), mean(truth.map((r) => r.standardReturn)))}`
-        : "–";
-    lines.push(`| ${game} | ${cell(truth)} | ${cell(taught)} | ${shares} |`);
+    const [plainPref, fromRandomPref] = shares(game, (r) => r.prefReturn);
+    const [plainStandard, fromRandomStandard] = shares(game, (r) => r.standardReturn);
+    lines.push(
+      `| ${game} | ${cell(runsOf(game, "random"))} | ${cell(runsOf(game, "true"))} | ${cell(runsOf(game, "oracle"))} | ${plainPref} / ${plainStandard} | ${fromRandomPref} / ${fromRandomStandard} |`,
+    );
   }
   return lines;
 }
@@ -279,15 +337,17 @@ function writeTable(): string {
     "untrained r̂ (the pretraining phase never trained it).",
     "Regenerate or extend with `node --import tsx experiments/arcade.ts` (see its header).",
     "",
-    "By game, means over the seeds run (each seed's return in parentheses); a share is given only",
-    "where the true-reward mean is above zero:",
+    "By game, means over the seeds run (each seed's return in parentheses). Oracle / true: the",
+    "oracle's mean as a share of the true-reward mean, given only where that mean is above zero.",
+    "From random: the same share measured from the random policy's mean, (oracle − random) /",
+    "(true − random), given where true-reward PPO beats the random policy:",
     "",
     ...summaryLines(),
     "",
     "Every run:",
     "",
-    "| game | kind | seed | steps | return on -pref | % of true | return on -v1 | surfacings / level share | steps/s | wall s | machine | code |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| game | kind | seed | steps | return on -pref | % of true | % from random | return on -v1 | surfacings / level share | steps/s | wall s | machine | code |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   const sorted = [...rows].sort(
     (a, b) =>
@@ -299,7 +359,9 @@ function writeTable(): string {
     const kind =
       r.kind === "true"
         ? "true-reward PPO"
-        : `${r.kind === "oracle" ? "oracle" : "goal:keep-pace"}, ${r.labels ?? labels} labels`;
+        : r.kind === "random"
+          ? "random policy"
+          : `${r.kind === "oracle" ? "oracle" : "goal:keep-pace"}, ${r.labels ?? labels} labels`;
     const extra =
       r.prefSurfacings !== undefined
         ? `${fmt(r.prefSurfacings, 2)} / ${fmt(r.standardSurfacings, 2)}`
@@ -307,8 +369,10 @@ function writeTable(): string {
           ? `${fmt(r.prefLevelShare, 3)} / ${fmt(r.standardLevelShare, 3)}`
           : "–";
     const code = r.commit ?? (r.kind === "true" ? "–" : "before fix");
+    const [plain, fromRandom] =
+      r.kind === "oracle" ? sharesOfTrue(r.game, r.prefReturn, (x) => x.prefReturn) : ["–", "–"];
     lines.push(
-      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${shareOfTrue(r)} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} | ${code} |`,
+      `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${plain} | ${fromRandom} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} | ${code} |`,
     );
   }
   writeFileSync(join(resultsDir, "arcade.md"), `${lines.join("\n")}\n`);
@@ -321,7 +385,11 @@ for (const game of games) {
     for (const seed of seeds) {
       if (kind === "keep-pace" && game !== "RoadRace") continue;
       const row =
-        kind === "true" ? trueReward(game, seed) : await taught(game, kind, seed, scratch);
+        kind === "true"
+          ? trueReward(game, seed)
+          : kind === "random"
+            ? randomRow(game, seed)
+            : await taught(game, kind, seed, scratch);
       rows = [
         ...readRows().filter((r) => !(r.game === game && r.kind === kind && r.seed === seed)),
         row,
