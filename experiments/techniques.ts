@@ -43,6 +43,10 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
     what: "PEBBLE unsupervised pre-training, 10k steps",
   },
   "reward-steps-16": { flags: ["--reward-steps", "16"], what: "16 reward steps per update (4)" },
+  periodic: {
+    flags: ["--periodic-angles"],
+    what: "torso pitch as sine and cosine in r̂'s input",
+  },
   "pretrain-steps-0": {
     flags: ["--pretrain-reward-steps", "0"],
     what: "no reward training before RL (100 steps)",
