@@ -21,7 +21,7 @@
  * The score is separated from the penalty by a twin of each env built on the same game with no
  * end penalty, seeded alike and given the same actions (the penalty is not exported).
  * The default 32,000 steps are one whole -pref episode (2,000 steps) in each of the 16 envs.
- * Each run's result replaces the same game's in experiments/results/arcade_diagnosis.json, and
+ * Each run's result replaces the same game and seed's in experiments/results/arcade_diagnosis.json, and
  * arcade_diagnosis.md is rewritten from it; the text from its "## Interpretation" heading on is
  * kept, as it is written by hand.
  *
@@ -37,6 +37,7 @@ import { GridGameEnv } from "../src/envs/arcade/index.ts";
 import { makeEnv, makeVecEnv, SyncVecEnv } from "../src/envs/index.ts";
 import { latestModelDir } from "../src/loop/checkpoint.ts";
 import { type MetricsRow, pearson } from "../src/loop/metrics.ts";
+import { readRunConfig } from "../src/loop/run_config.ts";
 import { RewardEnsemble } from "../src/reward/index.ts";
 import { PpoAgent } from "../src/rl/index.ts";
 
@@ -93,6 +94,8 @@ type Labels = { phase: string; answers: number; ties: number }[];
 
 type Diagnosis = {
   game: string;
+  /** The run's seed (absent in rows from before 2026-12-01, all of seed 1). */
+  seed?: number;
   run: string;
   labels: Labels;
   metrics: Checkpoint[];
@@ -266,7 +269,7 @@ function profile(pred: number[][], events: boolean[][]): number[] | null {
 
 function diagnose(run: string): Diagnosis {
   const t0 = performance.now();
-  const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as { envId: string };
+  const config = readRunConfig(run);
   const policyDir = latestModelDir(run, "policy");
   const rewardDir = latestModelDir(run, "reward");
   if (!policyDir || !rewardDir) throw new Error(`${run}: no saved policy or reward model`);
@@ -286,6 +289,7 @@ function diagnose(run: string): Diagnosis {
   reward.dispose();
   return {
     game: config.envId.replace(/^MinAtar\/|-pref-v1$/g, ""),
+    seed: config.seed,
     run,
     labels: labels(run),
     metrics: checkpoints(run),
@@ -301,7 +305,7 @@ function markdown(results: Diagnosis[], kept: string): string {
   const lines = [
     "# Why some pixel games miss with the oracle teacher",
     "",
-    "Each oracle run of experiments/results/arcade.md (3,300 labels, 1M steps, seed 1), read back",
+    "Oracle runs of experiments/results/arcade.md (3,300 labels, 1M steps), read back",
     "by `node --import tsx experiments/arcade_diagnose.ts RUN_DIR ...` (see its header).",
     "**Training**: metrics.jsonl near 10%, 50% and 100% of the steps (r̂ held-out accuracy on the",
     "labels; Pearson of r̂ with the true reward per step and over clip windows, on the rollouts of",
@@ -322,7 +326,11 @@ function markdown(results: Diagnosis[], kept: string): string {
     const ties = d.labels
       .map((l) => `${l.phase} ${l.answers} (${Math.round((100 * l.ties) / l.answers)}% ties)`)
       .join(", ");
-    lines.push(`## ${d.game}`, "", `Run \`${d.run}\`; diagnosis took ${d.seconds} s.`);
+    lines.push(
+      `## ${d.game}, seed ${d.seed ?? 1}`,
+      "",
+      `Run \`${d.run}\`; diagnosis took ${d.seconds} s.`,
+    );
     lines.push(`Labels: ${ties}.`, "");
     lines.push("| training at step | r̂ val. accuracy | corr per step | corr per clip | entropy |");
     lines.push("| --- | --- | --- | --- | --- |");
@@ -359,7 +367,9 @@ function markdown(results: Diagnosis[], kept: string): string {
   return `${lines.join("\n")}\n${kept}`;
 }
 
-const GAMES = ["Breakout", "Asterix", "Seaquest", "Pong", "SpaceInvaders"];
+const GAMES = ["Breakout", "SpaceInvaders", "Seaquest", "Freeway", "Asterix", "Pong", "RoadRace"];
+const sameRun = (a: Diagnosis, b: Diagnosis) =>
+  a.game === b.game && (a.seed ?? 1) === (b.seed ?? 1);
 const jsonFile = join(values.out, "arcade_diagnosis.json");
 const mdFile = join(values.out, "arcade_diagnosis.md");
 mkdirSync(values.out, { recursive: true });
@@ -367,8 +377,8 @@ for (const run of positionals) {
   const d = diagnose(run);
   console.log(JSON.stringify(d));
   const old: Diagnosis[] = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, "utf8")) : [];
-  const results = [...old.filter((r) => r.game !== d.game), d].sort(
-    (a, b) => GAMES.indexOf(a.game) - GAMES.indexOf(b.game),
+  const results = [...old.filter((r) => !sameRun(r, d)), d].sort(
+    (a, b) => GAMES.indexOf(a.game) - GAMES.indexOf(b.game) || (a.seed ?? 1) - (b.seed ?? 1),
   );
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 1)}\n`);
   const md = existsSync(mdFile) ? readFileSync(mdFile, "utf8") : "";
