@@ -47,6 +47,10 @@ const VARIANTS: Record<string, { flags: string[]; what: string }> = {
     flags: ["--periodic-angles"],
     what: "torso pitch as sine and cosine in r̂'s input",
   },
+  oob: {
+    flags: ["--validation", "out-of-bag"],
+    what: "out-of-bag validation (63% of labels per member, not 40%)",
+  },
   "pretrain-steps-0": {
     flags: ["--pretrain-reward-steps", "0"],
     what: "no reward training before RL (100 steps)",

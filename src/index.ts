@@ -49,7 +49,7 @@ export type TrainFlags = {
   run?: string;
   /** A Postgres URL to keep the run's store in (default `$BACKFLIP_STORE`, else SQLite in the run folder). */
   store?: string;
-  selection?: "disagreement" | "random";
+  selection?: "disagreement" | "random" | "entropy" | "kcenter";
   clipSteps?: number;
   /** Share of labels asked before RL starts (default 0.25). */
   pretrain?: number;
@@ -81,6 +81,8 @@ export type TrainFlags = {
   runeDecay?: number;
   /** The reward model sees free-turning angles as sine and cosine (`--periodic-angles`). */
   periodicAngles?: boolean;
+  /** Which labels check each reward model (`--validation`, default holdout). */
+  validation?: "holdout" | "out-of-bag";
   /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
   unsupervisedSteps?: number;
   frameSkip?: number;

@@ -310,6 +310,14 @@ Usage:
       group: "teacher",
       help: "the reward model sees free-turning angles (the torso's pitch of Hopper, Walker2d, HalfCheetah) as sine and cosine, so a state looks the same after a whole turn (for flips)",
     },
+    validation: {
+      kind: "choice",
+      choices: ["holdout", "out-of-bag"],
+      default: "holdout",
+      field: "rewardValidation",
+      group: "teacher",
+      help: "which labels check each reward model and set its L2 weight: a held-out 1/e before its bootstrap resample of the rest (holdout, the paper), or the labels its resample of all of them left out (out-of-bag), so each model trains on 63% of the labels instead of 40%",
+    },
     "unsupervised-steps": {
       kind: "int",
       value: "N",
@@ -566,6 +574,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
         : { beta: values.rune, decay: values["rune-decay"] ?? DEFAULT_RUNE_DECAY },
     unsupervisedSteps: values["unsupervised-steps"],
     periodicAngles: values["periodic-angles"],
+    rewardValidation: values.validation,
     pseudoLabels:
       values["pseudo-labels"] === undefined
         ? null

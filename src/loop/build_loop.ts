@@ -73,6 +73,7 @@ function makeReward(
     cropFraction: config.cropFraction,
     pseudoLabels: config.pseudoLabels,
     periodicObs: config.periodicAngles ? (spec.periodicObs ?? []) : [],
+    validation: config.rewardValidation,
     seed: config.seed + SEED_OFFSET.reward,
   });
 }

@@ -114,6 +114,8 @@ export const runConfigSchema = z
      * pitch in Hopper, Walker2d, HalfCheetah) as sine and cosine, so a whole turn changes nothing.
      */
     periodicAngles: z.boolean().default(false),
+    /** Which labels check each reward-ensemble member (RewardTrainerConfig.validation). */
+    rewardValidation: z.enum(["holdout", "out-of-bag"]).default("holdout"),
     /** SURF's pseudo-labels on unlabelled pool pairs (RewardTrainerConfig); null: off. */
     pseudoLabels: z
       .object({ threshold: z.number().gt(0.5).lt(1), ratio: z.number().positive() })

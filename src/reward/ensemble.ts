@@ -50,6 +50,7 @@ import {
   RewardTrainer,
   type TrainableEnsemble,
   type TrainOptions,
+  type ValidationScheme,
 } from "./reward_trainer.ts";
 import type {
   ClipPair,
@@ -84,7 +85,9 @@ export type RewardEnsembleConfig = {
   batchPairs: number;
   /** Adam steps per `train` call (all members step together). */
   stepsPerCall: number;
-  /** Share of the labelled pairs each member holds out for validation (paper: 1/e). */
+  /** How each member's validation pairs are chosen (RewardTrainerConfig.validation). */
+  validation: ValidationScheme;
+  /** With `holdout`: the share of the labelled pairs each member holds out (paper: 1/e). */
   validationFraction: number;
   /** Starting L2 weight on each member's weight matrices (biases are not penalised). */
   l2Init: number;
@@ -125,6 +128,7 @@ export const defaultRewardConfig: RewardEnsembleConfig = {
   lr: 3e-3,
   batchPairs: 64,
   stepsPerCall: 10,
+  validation: "holdout",
   validationFraction: 1 / Math.E,
   l2Init: 1e-4,
   l2Band: [1.1, 1.5],
@@ -286,6 +290,7 @@ export class RewardEnsemble implements RewardModel, PreferencePredictor, Trainab
     this.rewardTrainer = new RewardTrainer(this, {
       batchPairs: c.batchPairs,
       stepsPerCall: c.stepsPerCall,
+      validation: c.validation,
       validationFraction: c.validationFraction,
       l2Band: c.l2Band,
       l2Factor: c.l2Factor,

@@ -80,12 +80,23 @@ export interface TrainableEnsemble {
   readonly rng: Rng;
 }
 
+/**
+ * Which pairs check each member (its validation loss sets its L2 weight, and it reports held-out
+ * accuracy): `holdout`, a share `validationFraction` set aside before the bootstrap resample of
+ * the rest (the paper); `out-of-bag`, the pairs that the member's resample of all of them left
+ * out (about 1/e). Out-of-bag, each member trains on about 63% of the labelled pairs instead of
+ * 40%, and still validates on about 37%.
+ */
+export type ValidationScheme = "holdout" | "out-of-bag";
+
 export type RewardTrainerConfig = {
   /** Labelled pairs in each member's minibatch. */
   batchPairs: number;
   /** Adam steps per `train` call when the caller names none. */
   stepsPerCall: number;
-  /** Share of the pairs each member holds out for validation (paper: 1/e). */
+  /** How each member's validation pairs are chosen. */
+  validation: ValidationScheme;
+  /** With `holdout`: the share of the pairs each member holds out (paper: 1/e). */
   validationFraction: number;
   /** The band that validation loss / training loss is kept in (paper: 1.1–1.5). */
   l2Band: [number, number];
@@ -145,14 +156,15 @@ export function trainableExamples(pairs: readonly LabelledPair[]): Example[] {
 }
 
 /**
- * Each member's validation share and bootstrap resample. With no pair left to train on, the
- * member trains on all of them and holds none out.
+ * Each member's validation pairs and bootstrap resample (see ValidationScheme). With no pair left
+ * to train on, the member trains on all of them and holds none out.
  */
 export function memberViews(
   examples: readonly Example[],
   members: number,
   seed: number,
   validationFraction: number,
+  scheme: ValidationScheme = "holdout",
 ): MemberView[] {
   return Array.from({ length: members }, (_, m) => {
     const n = examples.length;
@@ -161,12 +173,17 @@ export function memberViews(
     let training = 0;
     let drawn = 0;
     examples.forEach((e, i) => {
-      if (isValidation(e.key, m, seed, validationFraction)) heldOut[i] = 1;
-      else {
-        training += 1;
-        count[i] = bootstrapCount(e.key, m, seed);
-        drawn += count[i];
+      if (scheme === "holdout" && isValidation(e.key, m, seed, validationFraction)) {
+        heldOut[i] = 1;
+        return;
       }
+      count[i] = bootstrapCount(e.key, m, seed);
+      if (scheme === "out-of-bag" && count[i] === 0) {
+        heldOut[i] = 1;
+        return;
+      }
+      training += 1;
+      drawn += count[i];
     });
     if (training === 0) {
       heldOut.fill(0);
@@ -205,7 +222,13 @@ export class RewardTrainer {
     if (examples.length === 0) return this.emptyResult();
     const clips = uniqueClips(examples);
     this.model.fitInputs(clips);
-    const views = memberViews(examples, this.model.members, c.seed, c.validationFraction);
+    const views = memberViews(
+      examples,
+      this.model.members,
+      c.seed,
+      c.validationFraction,
+      c.validation,
+    );
     const pseudo = steps > 0 ? this.pseudoExamples(examples.length, opts.unlabelled ?? []) : [];
     const training = [...examples, ...pseudo];
     if (pseudo.length > 0) {

@@ -39,6 +39,20 @@ test("a config.json from before pace, preferences and rewardModel still reads", 
   assert.equal(readRunConfig(runWith({ ...old, teacher: "noisy" })).pace, "free");
 });
 
+test("--validation chooses how reward models are checked; older configs read as holdout", () => {
+  const parse = (...flags: string[]) =>
+    buildConfig(
+      parseOptions(TRAIN_COMMAND, ["--env", "Pendulum-v1", "--teacher", "oracle", ...flags]),
+    );
+  assert.equal(parse().rewardValidation, "holdout");
+  const outOfBag = parse("--validation", "out-of-bag");
+  assert.equal(outOfBag.rewardValidation, "out-of-bag");
+  assert.deepEqual(readRunConfig(runWith(outOfBag)), outOfBag);
+  assert.throws(() => parse("--validation", "all"), /--validation.*holdout.*out-of-bag/);
+  const { rewardValidation: _, ...old } = outOfBag;
+  assert.equal(readRunConfig(runWith(old)).rewardValidation, "holdout");
+});
+
 test("readRunConfig names the file and every bad field", () => {
   const dir = runWith({ ...oracle(), labels: 1.5, selection: "best", envId: undefined });
   assert.throws(

@@ -32,6 +32,54 @@ test("a pair keeps its validation role and resample count as more pairs arrive",
   }
 });
 
+test("out of bag, a member validates on the pairs its resample left out, and trains on more of them", () => {
+  const rng = new Rng(5);
+  const pairs = labelledPairs(rng, randomLinearReward(rng, 3, 1), 400);
+  const examples = trainableExamples(pairs);
+  const holdout = memberViews(examples, 3, 7, 1 / Math.E, "holdout");
+  const outOfBag = memberViews(examples, 3, 7, 1 / Math.E, "out-of-bag");
+  const share = (xs: ArrayLike<number>, keep: (x: number) => boolean) =>
+    Array.from(xs).filter(keep).length / xs.length;
+  for (let m = 0; m < 3; m++) {
+    const view = outOfBag[m];
+    for (let i = 0; i < examples.length; i++)
+      assert.equal(view.heldOut[i], view.count[i] === 0 ? 1 : 0);
+    const held = share(view.heldOut, (x) => x === 1);
+    assert.ok(held > 0.3 && held < 0.45, `member ${m} validates on ${held} of the pairs`);
+    const trained = share(view.count, (c) => c > 0);
+    const trainedHoldout = share(holdout[m].count, (c) => c > 0);
+    assert.ok(
+      trained > 0.55 && trainedHoldout < 0.47,
+      `trains on ${trained} against ${trainedHoldout}`,
+    );
+    // The resample is as large as the labelled set, as the paper's bootstrap is.
+    assert.ok(
+      Math.abs(view.draws.length / examples.length - 1) < 0.15,
+      `${view.draws.length} draws`,
+    );
+  }
+  // A single pair the resample left out is still trained on: a member never has nothing.
+  const [lonely] = memberViews(examples.slice(0, 1), 40, 7, 1 / Math.E, "out-of-bag").filter(
+    (v) => v.count[0] === 1 && v.heldOut[0] === 0,
+  );
+  assert.ok(lonely, "some member trains on the one pair");
+});
+
+test("an ensemble validated out of bag learns the preference and reports held-out accuracy", () => {
+  const rng = new Rng(13);
+  const reward = randomLinearReward(rng, 3, 1);
+  const train = labelledPairs(rng, reward, 300);
+  const heldOut = labelledPairs(rng, reward, 300);
+  const ensemble = new RewardEnsemble(OBS, ACT, { seed: 1, validation: "out-of-bag" });
+  let result = ensemble.train(train, { steps: 100 });
+  result = ensemble.train(train, { steps: 100 });
+  const accuracy = rankingAccuracy(ensemble, heldOut);
+  ensemble.dispose();
+  assert.ok(accuracy >= 0.93, `held-out ranking accuracy ${accuracy}`);
+  assert.ok(result.valAccuracy >= 0.85, `out-of-bag accuracy ${result.valAccuracy}`);
+  assert.ok(result.valLoss >= result.trainLoss, `val ${result.valLoss} train ${result.trainLoss}`);
+});
+
 test("cant_tell answers make no example, and equal answers a non-strict one", () => {
   const rng = new Rng(4);
   const [a, b, c] = labelledPairs(rng, randomLinearReward(rng, 3, 1), 3);
