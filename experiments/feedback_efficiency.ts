@@ -20,7 +20,9 @@
  * again before each merge, so several invocations may run at once), and the table of all rows
  * (feedback_efficiency.md) and the figure (feedback_efficiency.svg) are rewritten, so the grid
  * can be filled over several sittings. A cell and seed that already has a row is skipped unless
- * `--rerun`; `--cells none` runs nothing and only imports and rewrites.
+ * `--rerun`; `--cells none` runs nothing and only imports and rewrites. Cells of an option under
+ * test (`oob-350`: 350 labels with `--validation out-of-bag`) run only when named, and sit in the
+ * table beside the plain cells but not in the figure.
  *
  *   node --import tsx experiments/feedback_efficiency.ts [--tasks Hopper,HalfCheetah,Walker2d]
  *     [--cells oracle-350,oracle-700,oracle-1400,noisy-700,true|none] [--seeds 1,2,3]
@@ -52,18 +54,24 @@ const CELLS = {
   "oracle-700": { teacher: "oracle", labels: 700, flags: [] },
   "oracle-1400": { teacher: "oracle", labels: 1400, flags: [] },
   "noisy-700": { teacher: "noisy", labels: 700, flags: ["--beta", "1", "--mistake", "0.1"] },
+  /** An option under test at the sweep's hardest point (issue 12's techniques, at 1M steps). */
+  "oob-350": { teacher: "oracle", labels: 350, flags: ["--validation", "out-of-bag"] },
 } as const;
 type Cell = keyof typeof CELLS;
 const CELL_NAMES = Object.keys(CELLS) as Cell[];
-/** The oracle cells, the figure's x axis. */
-const ORACLE_CELLS = CELL_NAMES.filter((c) => CELLS[c].teacher === "oracle");
+/** Cells of an option under test: run only when named, and left out of the figure. */
+const OPTION_CELLS: readonly Cell[] = ["oob-350"];
+/** The issue's grid, run by default. */
+const GRID_CELLS = CELL_NAMES.filter((c) => !OPTION_CELLS.includes(c));
+/** The plain oracle cells, the figure's x axis. */
+const ORACLE_CELLS = GRID_CELLS.filter((c) => CELLS[c].teacher === "oracle");
 /** experiments/mujoco.ts's runs are 1M steps (its default, and its table's header). */
 const MUJOCO_STEPS = 1_000_000;
 
 const { values } = parseArgs({
   options: {
     tasks: { type: "string", default: TASKS.join(",") },
-    cells: { type: "string", default: CELL_NAMES.join(",") },
+    cells: { type: "string", default: GRID_CELLS.join(",") },
     seeds: { type: "string", default: "1,2,3" },
     steps: { type: "string", default: String(MUJOCO_STEPS) },
     parallel: { type: "string", default: "1" },
@@ -248,6 +256,7 @@ const CELL_TEXT: Record<Cell | "true", string> = {
   "oracle-700": "oracle, 700 labels",
   "oracle-1400": "oracle, 1,400 labels",
   "noisy-700": "noisy (β = 1, ε = 0.1), 700 labels",
+  "oob-350": "oracle, 350 labels, `--validation out-of-bag`",
 };
 
 /** The cell's runs at these steps, each with its share of the same seed's true-reward return. */
@@ -332,7 +341,7 @@ function figure(rows: Row[]): string {
     points: ORACLE_CELLS.map((c) => point(task, c)).filter((p): p is ChartPoint => p !== null),
     hollow: [point(task, "noisy-700")].filter((p): p is ChartPoint => p !== null),
   }));
-  const empty = CELL_NAMES.filter((c) => TASKS.every((t) => point(t, c) === null));
+  const empty = GRID_CELLS.filter((c) => TASKS.every((t) => point(t, c) === null));
   const seedText = seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(", ")}`;
   const short = (c: Cell) => `${CELLS[c].teacher} ${CELLS[c].labels.toLocaleString("en")}`;
   const notRun = empty.length > 0 ? ` · not run yet: ${empty.map(short).join(", ")}` : "";
