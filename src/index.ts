@@ -14,6 +14,7 @@ import type { Clip } from "./core/types.ts";
 import type { Env, EnvOptions } from "./envs/env.ts";
 import { makeEnv as makeRegisteredEnv, registerEnv as registerFactory } from "./envs/index.ts";
 import type { RunResult } from "./loop/preference_loop.ts";
+import type { ValidationScheme } from "./reward/reward_trainer.ts";
 import { registerGoal as registerScorer } from "./teachers/index.ts";
 
 export type { BoxSpace, DiscreteSpace, Space } from "./core/spaces.ts";
@@ -82,7 +83,7 @@ export type TrainFlags = {
   /** The reward model sees free-turning angles as sine and cosine (`--periodic-angles`). */
   periodicAngles?: boolean;
   /** Which labels check each reward model (`--validation`, default holdout). */
-  validation?: "holdout" | "out-of-bag";
+  validation?: ValidationScheme;
   /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
   unsupervisedSteps?: number;
   frameSkip?: number;

@@ -27,6 +27,7 @@ import {
   runConfigSchema,
   standardEnvId,
 } from "../loop/run_config.ts";
+import { VALIDATION_SCHEMES } from "../reward/reward_trainer.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import { ppoPreset } from "../rl/presets.ts";
 import { hasRunStore } from "../store/run_store.ts";
@@ -312,7 +313,7 @@ Usage:
     },
     validation: {
       kind: "choice",
-      choices: ["holdout", "out-of-bag"],
+      choices: VALIDATION_SCHEMES,
       default: "holdout",
       field: "rewardValidation",
       group: "teacher",

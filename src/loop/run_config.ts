@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { VALIDATION_SCHEMES } from "../reward/reward_trainer.ts";
 import type { PpoConfig } from "../rl/ppo.ts";
 import type { NoiseOptions } from "../teachers/noisy.ts";
 
@@ -115,7 +116,7 @@ export const runConfigSchema = z
      */
     periodicAngles: z.boolean().default(false),
     /** Which labels check each reward-ensemble member (RewardTrainerConfig.validation). */
-    rewardValidation: z.enum(["holdout", "out-of-bag"]).default("holdout"),
+    rewardValidation: z.enum(VALIDATION_SCHEMES).default("holdout"),
     /** SURF's pseudo-labels on unlabelled pool pairs (RewardTrainerConfig); null: off. */
     pseudoLabels: z
       .object({ threshold: z.number().gt(0.5).lt(1), ratio: z.number().positive() })

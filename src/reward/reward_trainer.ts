@@ -87,7 +87,8 @@ export interface TrainableEnsemble {
  * out (about 1/e). Out-of-bag, each member trains on about 63% of the labelled pairs instead of
  * 40%, and still validates on about 37%.
  */
-export type ValidationScheme = "holdout" | "out-of-bag";
+export const VALIDATION_SCHEMES = ["holdout", "out-of-bag"] as const;
+export type ValidationScheme = (typeof VALIDATION_SCHEMES)[number];
 
 export type RewardTrainerConfig = {
   /** Labelled pairs in each member's minibatch. */
