@@ -6,6 +6,8 @@
  *   - `backflip train --env MinAtar/<Game>-pref-v1 --teacher oracle --labels 3300` for the same
  *     number of env steps;
  *   - on RoadRace, `--teacher goal:keep-pace` with the same labels and steps (kind `keep-pace`);
+ *   - the oracle run with `--validation out-of-bag` (kind `oracle-oob`, issue 12's option, an
+ *     extra row beside the oracle's, not in the summary);
  *   - a uniformly random policy (kind `random`, no training), the zero of the normalised share
  *     (oracle − random) / (true − random), the usual Atari normalisation, which still means
  *     something where the true-reward return on -pref is negative (Seaquest, Asterix).
@@ -23,7 +25,7 @@
  * only rewrites the table).
  *
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
- *     [--kinds true,oracle,keep-pace,random] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
+ *     [--kinds true,oracle,oracle-oob,keep-pace,random] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,8 +61,20 @@ const { values } = parseArgs({
   },
 });
 
-const KINDS = ["true", "oracle", "keep-pace", "random"] as const;
+const KINDS = ["true", "oracle", "oracle-oob", "keep-pace", "random"] as const;
 type Kind = (typeof KINDS)[number];
+type TaughtKind = Exclude<Kind, "true" | "random">;
+
+/** The teacher and extra `backflip train` flags of each kind that runs the preference loop. */
+const TAUGHT: Record<TaughtKind, { teacher: string; name: string; flags: string[] }> = {
+  oracle: { teacher: "oracle", name: "oracle", flags: [] },
+  "oracle-oob": {
+    teacher: "oracle",
+    name: "oracle, out-of-bag",
+    flags: ["--validation", "out-of-bag"],
+  },
+  "keep-pace": { teacher: "goal:keep-pace", name: "goal:keep-pace", flags: [] },
+};
 const kinds = values.kinds.split(",").filter((k): k is Kind => KINDS.includes(k as Kind));
 const games = values.games.split(",").filter((g) => g !== "");
 for (const game of games) {
@@ -212,12 +226,11 @@ function randomRow(game: string, seed: number): Row {
 }
 
 /** A `backflip train` run with a synthetic teacher: the oracle, or (kind keep-pace) the goal. */
-async function taught(game: string, kind: Kind, seed: number, scratch: string): Promise<Row> {
+async function taught(game: string, kind: TaughtKind, seed: number, scratch: string): Promise<Row> {
   const t0 = performance.now();
   const run = join(scratch, `${game}-${kind}-s${seed}`);
-  const teacher = kind === "keep-pace" ? "goal:keep-pace" : "oracle";
   const args = [
-    ...["train", "--env", prefId(game), "--teacher", teacher],
+    ...["train", "--env", prefId(game), "--teacher", TAUGHT[kind].teacher, ...TAUGHT[kind].flags],
     ...["--labels", String(labels), "--steps", String(steps), "--seed", String(seed)],
     ...["--run", run, "--json"],
   ];
@@ -361,7 +374,7 @@ function writeTable(): string {
         ? "true-reward PPO"
         : r.kind === "random"
           ? "random policy"
-          : `${r.kind === "oracle" ? "oracle" : "goal:keep-pace"}, ${r.labels ?? labels} labels`;
+          : `${TAUGHT[r.kind].name}, ${r.labels ?? labels} labels`;
     const extra =
       r.prefSurfacings !== undefined
         ? `${fmt(r.prefSurfacings, 2)} / ${fmt(r.standardSurfacings, 2)}`
@@ -370,7 +383,9 @@ function writeTable(): string {
           : "–";
     const code = r.commit ?? (r.kind === "true" ? "–" : "before fix");
     const [plain, fromRandom] =
-      r.kind === "oracle" ? sharesOfTrue(r.game, r.prefReturn, (x) => x.prefReturn) : ["–", "–"];
+      r.kind === "oracle" || r.kind === "oracle-oob"
+        ? sharesOfTrue(r.game, r.prefReturn, (x) => x.prefReturn)
+        : ["–", "–"];
     lines.push(
       `| ${r.game} | ${kind} | ${r.seed} | ${r.steps.toLocaleString("en")} | ${fmt(r.prefReturn, 2)} | ${plain} | ${fromRandom} | ${fmt(r.standardReturn, 2)} | ${extra} | ${r.stepsPerSecond} | ${fmt(r.wallSeconds, 0)} | ${r.cpu} | ${code} |`,
     );
