@@ -86,6 +86,8 @@ export type TrainFlags = {
   validation?: ValidationScheme;
   /** PEBBLE's unsupervised pre-training steps (`--unsupervised-steps`). */
   unsupervisedSteps?: number;
+  /** The observation columns that pre-training seeks variety in (`--explore-columns`). */
+  exploreColumns?: readonly number[];
   frameSkip?: number;
   horizon?: number;
   excludeRootXy?: boolean;

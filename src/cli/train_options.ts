@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
+import { flatSize } from "../core/spaces.ts";
 import {
   type EnvSource,
   fileSha256,
@@ -327,6 +328,14 @@ Usage:
       group: "teacher",
       help: "PEBBLE's unsupervised pre-training: N env steps maximising state entropy before the first questions",
     },
+    "explore-columns": {
+      kind: "string",
+      value: "I,J,…",
+      defaultText: "all",
+      field: "exploreColumns",
+      group: "teacher",
+      help: "with --unsupervised-steps: maximise the entropy of these observation columns only (0-based; e.g. 0,1 for a Hopper's height and pitch, for flips)",
+    },
     "frame-skip": {
       kind: "int",
       value: "N",
@@ -530,10 +539,12 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
       : envArg);
   let dt: number;
   let horizon: number;
+  let obsSize: number;
   try {
     const probe = makeEnv(envId);
     dt = probe.spec.dt;
     horizon = probe.spec.maxEpisodeSteps;
+    obsSize = flatSize(probe.observationSpace);
     probe.close();
   } catch (error) {
     throw usage(`--env: ${(error as Error).message}`); // the registry suggests the nearest id
@@ -544,6 +555,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
     values["clip-steps"] ??
     (sources.env ? Math.max(2, Math.min(defaultClip, horizon)) : defaultClip);
   if (sources.goal) checkGoalOnEnv(teacher, envId, clipSteps);
+  const exploreColumns = columnList(values["explore-columns"], envId, obsSize);
   const evalEnvId = standardEnvId(envId);
   const arcade = isArcadeEnvId(envId);
   const config = {
@@ -574,6 +586,7 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
         ? null
         : { beta: values.rune, decay: values["rune-decay"] ?? DEFAULT_RUNE_DECAY },
     unsupervisedSteps: values["unsupervised-steps"],
+    exploreColumns,
     periodicAngles: values["periodic-angles"],
     rewardValidation: values.validation,
     pseudoLabels:
@@ -706,4 +719,17 @@ function flagOfField(path: string): string {
     if (spec.field === path) return `--${name}`;
   }
   return `field '${path}'`;
+}
+
+/** `--explore-columns 0,1` → [0, 1], each a column of the env's observation. */
+function columnList(text: string | undefined, envId: string, obsSize: number): number[] | null {
+  if (text === undefined) return null;
+  const columns = text.split(",").map((part) => part.trim());
+  const bad = columns.filter((c) => !/^\d+$/.test(c) || Number(c) >= obsSize);
+  if (bad.length > 0) {
+    throw usage(
+      `--explore-columns: ${bad.map((c) => `'${c}'`).join(", ")} ${bad.length > 1 ? "are not columns" : "is not a column"} of ${envId}'s observation (0–${obsSize - 1})`,
+    );
+  }
+  return columns.map(Number);
 }

@@ -7,7 +7,9 @@
  *   - PEBBLE's unsupervised pre-training (Lee et al. 2021): before the first questions, the
  *     policy maximises state entropy, rewarded by the distance from each state to its k-th
  *     nearest neighbour among the rollout's states, so that the first clips people compare are
- *     varied instead of many near-copies of a random policy's.
+ *     varied instead of many near-copies of a random policy's. Measured over chosen observation
+ *     columns only, it seeks variety in what the goal is about (a Hopper's height and pitch for
+ *     a flip) rather than in the joint velocities, which dominate the whole observation.
  */
 import type { Rollout } from "../core/types.ts";
 import type { RewardModel } from "../reward/types.ts";
@@ -45,10 +47,15 @@ const MAX_REFERENCE_STATES = 4096;
 /**
  * PEBBLE's intrinsic reward for each step: log(1 + the distance from its observation to the
  * k-th nearest other observation of the rollout), on observations standardised per dimension
- * over the rollout.
+ * over the rollout; on the observation `columns` only, where given.
  */
-export function stateEntropyReward(obs: Float32Array, obsSize: number): Float32Array {
+export function stateEntropyReward(
+  obs: Float32Array,
+  obsSize: number,
+  columns?: readonly number[],
+): Float32Array {
   const rows = obs.length / obsSize;
+  if (columns) return stateEntropyReward(selectColumns(obs, obsSize, columns), columns.length);
   const mean = new Float64Array(obsSize);
   const std = new Float64Array(obsSize);
   for (let r = 0; r < rows; r++)
@@ -82,6 +89,16 @@ export function stateEntropyReward(obs: Float32Array, obsSize: number): Float32A
       }
     }
     out[r] = Math.log(1 + Math.sqrt(nearest[k - 1]));
+  }
+  return out;
+}
+
+function selectColumns(obs: Float32Array, obsSize: number, columns: readonly number[]) {
+  const rows = obs.length / obsSize;
+  const out = new Float32Array(rows * columns.length);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < columns.length; j++)
+      out[r * columns.length + j] = obs[r * obsSize + columns[j]];
   }
   return out;
 }

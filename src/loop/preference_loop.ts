@@ -320,7 +320,8 @@ export class PreferenceLoop {
     this.events.onPhase?.("explore", `${steps} steps exploring for varied first clips`);
     while (this.agent.envSteps < steps && !this.stopRequested) {
       const rollout = this.agent.collect(this.venv);
-      this.agent.update(rollout, stateEntropyReward(rollout.obs, rollout.obsSize));
+      const columns = this.config.exploreColumns ?? undefined;
+      this.agent.update(rollout, stateEntropyReward(rollout.obs, rollout.obsSize, columns));
       this.events.onExploring?.(this.agent.envSteps);
     }
     this.agent.resetRewardScale();

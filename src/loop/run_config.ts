@@ -110,6 +110,8 @@ export const runConfigSchema = z
       .default(null),
     /** PEBBLE's unsupervised pre-training: env steps on a state-entropy reward before any question. */
     unsupervisedSteps: z.int().min(0).default(0),
+    /** The observation columns whose entropy that pre-training maximises; null: all of them. */
+    exploreColumns: z.array(z.int().min(0)).min(1).nullable().default(null),
     /**
      * The reward model sees the env's free-turning angles (EnvSpec.periodicObs: the torso's
      * pitch in Hopper, Walker2d, HalfCheetah) as sine and cosine, so a whole turn changes nothing.

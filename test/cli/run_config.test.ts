@@ -53,6 +53,23 @@ test("--validation chooses how reward models are checked; older configs read as 
   assert.equal(readRunConfig(runWith(old)).rewardValidation, "holdout");
 });
 
+test("--explore-columns picks columns of the env's observation; others are refused by name", () => {
+  const parse = (...flags: string[]) =>
+    buildConfig(
+      parseOptions(TRAIN_COMMAND, ["--env", "Hopper-pref-v5", "--teacher", "oracle", ...flags]),
+    );
+  assert.equal(parse().exploreColumns, null);
+  const chosen = parse("--unsupervised-steps", "1000", "--explore-columns", "0, 1");
+  assert.deepEqual(chosen.exploreColumns, [0, 1]);
+  assert.deepEqual(readRunConfig(runWith(chosen)), chosen);
+  assert.throws(
+    () => parse("--explore-columns", "0,11,x"),
+    /--explore-columns: '11', 'x' are not columns of Hopper-pref-v5's observation \(0–10\)/,
+  );
+  const { exploreColumns: _, ...old } = chosen;
+  assert.equal(readRunConfig(runWith(old)).exploreColumns, null);
+});
+
 test("readRunConfig names the file and every bad field", () => {
   const dir = runWith({ ...oracle(), labels: 1.5, selection: "best", envId: undefined });
   assert.throws(

@@ -18,6 +18,25 @@ test("the state-entropy reward is highest for states far from the others", () =>
   assert.ok(clustered.every((v) => v >= 0 && Number.isFinite(v)));
 });
 
+test("on chosen columns, the state-entropy reward sees variety in those columns only", () => {
+  // Column 0 is clustered but for row 0; column 1 is spread out but for row 1.
+  const rng = new Rng(2);
+  const rows = 100;
+  const obs = new Float32Array(rows * 2);
+  for (let r = 0; r < rows; r++) obs.set([0.01 * rng.normal(), 10 * rng.normal()], r * 2);
+  obs[0] = 5;
+  obs[3] = 0;
+  const onFirst = stateEntropyReward(obs, 2, [0]);
+  const onSecond = stateEntropyReward(obs, 2, [1]);
+  const argmax = (xs: Float32Array) => xs.indexOf(Math.max(...xs));
+  assert.equal(argmax(onFirst), 0);
+  assert.ok(onSecond[0] < Math.max(...onSecond), "row 0 is ordinary in column 1");
+  assert.deepEqual(
+    onFirst,
+    stateEntropyReward(Float32Array.from(obs.filter((_, i) => i % 2 === 0)), 1),
+  );
+});
+
 /** Members that agree on rows 0–1 and disagree on rows 2–3. */
 const model = {
   predictMembers: () => [Float32Array.of(1, 2, 3, -3), Float32Array.of(1, 2, -3, 3)],
