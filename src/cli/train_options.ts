@@ -525,6 +525,8 @@ export function buildConfig({ values, given }: TrainArgs, sources: TrainSources 
   if (!noisy && !goal) refuseGroup(given, "noise", "for --teacher noisy or goal:NAME only");
   if (values.rune === undefined && given.has("rune-decay"))
     throw usage("--rune-decay needs --rune");
+  if (!values["unsupervised-steps"] && given.has("explore-columns"))
+    throw usage("--explore-columns needs --unsupervised-steps");
   if (values.preferences !== undefined) checkPreferences(values.preferences);
   if (values.host !== undefined) checkHost("train", "host", values.host);
 

@@ -63,7 +63,11 @@ test("--explore-columns picks columns of the env's observation; others are refus
   assert.deepEqual(chosen.exploreColumns, [0, 1]);
   assert.deepEqual(readRunConfig(runWith(chosen)), chosen);
   assert.throws(
-    () => parse("--explore-columns", "0,11,x"),
+    () => parse("--explore-columns", "0"),
+    /--explore-columns needs --unsupervised-steps/,
+  );
+  assert.throws(
+    () => parse("--unsupervised-steps", "1000", "--explore-columns", "0,11,x"),
     /--explore-columns: '11', 'x' are not columns of Hopper-pref-v5's observation \(0–10\)/,
   );
   const { exploreColumns: _, ...old } = chosen;
