@@ -25,7 +25,8 @@
  * only rewrites the table).
  *
  *   node --import tsx experiments/arcade.ts [--games Breakout,SpaceInvaders,...] [--seeds 1,2,3]
- *     [--kinds true,oracle,oracle-oob,keep-pace,random] [--steps 1000000] [--labels 3300] [--episodes 20] [--out DIR]
+ *     [--kinds true,oracle,oracle-oob,keep-pace,random] [--steps 1000000] [--labels 3300]
+ *     [--episodes 20] [--out DIR]
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
