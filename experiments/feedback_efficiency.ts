@@ -21,8 +21,9 @@
  * (feedback_efficiency.md) and the figure (feedback_efficiency.svg) are rewritten, so the grid
  * can be filled over several sittings. A cell and seed that already has a row is skipped unless
  * `--rerun`; `--cells none` runs nothing and only imports and rewrites. Cells of an option under
- * test (`oob-350`, `oob-700`: 350 and 700 labels with `--validation out-of-bag`) run only when
- * named, and sit in the table beside the plain cells but not in the figure.
+ * test (`oob-350`, `oob-700`: 350 and 700 labels with `--validation out-of-bag`; `holdout-700`:
+ * the default at 700 labels on today's code, beside them) run only when named, and sit in the
+ * table beside the plain cells but not in the figure.
  *
  *   node --import tsx experiments/feedback_efficiency.ts [--tasks Hopper,HalfCheetah,Walker2d]
  *     [--cells oracle-350,oracle-700,oracle-1400,noisy-700,true|none] [--seeds 1,2,3]
@@ -57,11 +58,13 @@ const CELLS = {
   /** An option under test at the sweep's hardest point (issue 12's techniques, at 1M steps). */
   "oob-350": { teacher: "oracle", labels: 350, flags: ["--validation", "out-of-bag"] },
   "oob-700": { teacher: "oracle", labels: 700, flags: ["--validation", "out-of-bag"] },
+  /** oracle-700 measured again on today's code: the imported cells ran before 0e2403b. */
+  "holdout-700": { teacher: "oracle", labels: 700, flags: ["--validation", "holdout"] },
 } as const;
 type Cell = keyof typeof CELLS;
 const CELL_NAMES = Object.keys(CELLS) as Cell[];
 /** Cells of an option under test: run only when named, and left out of the figure. */
-const OPTION_CELLS: readonly Cell[] = ["oob-350", "oob-700"];
+const OPTION_CELLS: readonly Cell[] = ["oob-350", "oob-700", "holdout-700"];
 /** The issue's grid, run by default. */
 const GRID_CELLS = CELL_NAMES.filter((c) => !OPTION_CELLS.includes(c));
 /** The plain oracle cells, the figure's x axis. */
@@ -259,6 +262,7 @@ const CELL_TEXT: Record<Cell | "true", string> = {
   "noisy-700": "noisy (β = 1, ε = 0.1), 700 labels",
   "oob-350": "oracle, 350 labels, `--validation out-of-bag`",
   "oob-700": "oracle, 700 labels, `--validation out-of-bag`",
+  "holdout-700": "oracle, 700 labels, the default (holdout) measured again",
 };
 
 /** The cell's runs at these steps, each with its share of the same seed's true-reward return. */
