@@ -23,8 +23,8 @@
  * `--rerun`; `--cells none` runs nothing and only imports and rewrites. Cells of an option under
  * test (`oob-350`, `oob-700`: 350 and 700 labels with `--validation out-of-bag`; `holdout-700`:
  * the default at 700 labels on today's code, beside them; `nopretrain-700`: the same with RL
- * starting on an untrained r̂) run only when named, and sit in the table beside the plain cells
- * but not in the figure.
+ * starting on an untrained r̂; `oob-nopretrain-350`: both options at 350 labels) run only when
+ * named, and sit in the table beside the plain cells but not in the figure.
  *
  *   node --import tsx experiments/feedback_efficiency.ts [--tasks Hopper,HalfCheetah,Walker2d]
  *     [--cells oracle-350,oracle-700,oracle-1400,noisy-700,true|none] [--seeds 1,2,3]
@@ -63,11 +63,23 @@ const CELLS = {
   "holdout-700": { teacher: "oracle", labels: 700, flags: ["--validation", "holdout"] },
   /** holdout-700 with RL starting on an untrained r̂, as every run before 0e2403b did. */
   "nopretrain-700": { teacher: "oracle", labels: 700, flags: ["--pretrain-reward-steps", "0"] },
+  /** The two that helped, together, at the budget the issue asks about. */
+  "oob-nopretrain-350": {
+    teacher: "oracle",
+    labels: 350,
+    flags: ["--validation", "out-of-bag", "--pretrain-reward-steps", "0"],
+  },
 } as const;
 type Cell = keyof typeof CELLS;
 const CELL_NAMES = Object.keys(CELLS) as Cell[];
 /** Cells of an option under test: run only when named, and left out of the figure. */
-const OPTION_CELLS: readonly Cell[] = ["oob-350", "oob-700", "holdout-700", "nopretrain-700"];
+const OPTION_CELLS: readonly Cell[] = [
+  "oob-350",
+  "oob-700",
+  "holdout-700",
+  "nopretrain-700",
+  "oob-nopretrain-350",
+];
 /** The issue's grid, run by default. */
 const GRID_CELLS = CELL_NAMES.filter((c) => !OPTION_CELLS.includes(c));
 /** The plain oracle cells, the figure's x axis. */
@@ -267,6 +279,7 @@ const CELL_TEXT: Record<Cell | "true", string> = {
   "oob-700": "oracle, 700 labels, `--validation out-of-bag`",
   "holdout-700": "oracle, 700 labels, the default (holdout) measured again",
   "nopretrain-700": "oracle, 700 labels, `--pretrain-reward-steps 0`",
+  "oob-nopretrain-350": "oracle, 350 labels, out-of-bag and `--pretrain-reward-steps 0`",
 };
 
 /** The cell's runs at these steps, each with its share of the same seed's true-reward return. */
