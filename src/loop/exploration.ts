@@ -54,8 +54,8 @@ export function stateEntropyReward(
   obsSize: number,
   columns?: readonly number[],
 ): Float32Array {
-  const rows = obs.length / obsSize;
   if (columns) return stateEntropyReward(selectColumns(obs, obsSize, columns), columns.length);
+  const rows = obs.length / obsSize;
   const mean = new Float64Array(obsSize);
   const std = new Float64Array(obsSize);
   for (let r = 0; r < rows; r++)
