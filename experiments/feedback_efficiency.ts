@@ -11,20 +11,22 @@
  * also on the standard task (`evalReturn`).
  *
  * The true-reward baseline is experiments/mujoco.ts's (`kind: "true"` rows of
- * experiments/results/mujoco.json, with respawn, 50 episodes), and its 700-label oracle rows are
- * this grid's oracle-700 cells; both are imported on every invocation (marked
- * `from: "mujoco.json"`) and not run again. `--cells true` runs experiments/ppo_true_reward.ts,
- * as mujoco.ts does, for a task and seed that has no baseline yet.
+ * experiments/results/mujoco.json, with respawn, 50 episodes), and its 700-label oracle rows
+ * stand in for this grid's oracle-700 cells until those are measured here; both are imported on
+ * every invocation (marked `from: "mujoco.json"`), and a row measured here replaces an imported
+ * one. (The imported oracle-700 rows ran before 0e2403b, when RL started on an untrained r̂; the
+ * oracle-700 rows in results/ are measured on the code since.) `--cells true` runs
+ * experiments/ppo_true_reward.ts, as mujoco.ts does, for a task and seed that has no baseline yet.
  *
  * Each finished run is merged into experiments/results/feedback_efficiency.json (the file is read
  * again before each merge, so several invocations may run at once), and the table of all rows
  * (feedback_efficiency.md) and the figure (feedback_efficiency.svg) are rewritten, so the grid
  * can be filled over several sittings. A cell and seed that already has a row is skipped unless
  * `--rerun`; `--cells none` runs nothing and only imports and rewrites. Cells of an option under
- * test (`oob-350`, `oob-700`: 350 and 700 labels with `--validation out-of-bag`; `holdout-700`:
- * the default at 700 labels on today's code, beside them; `nopretrain-700`: the same with RL
- * starting on an untrained r̂; `oob-nopretrain-350`: both options at 350 labels) run only when
- * named, and sit in the table beside the plain cells but not in the figure.
+ * test (`oob-350`, `oob-700`: 350 and 700 labels with `--validation out-of-bag`;
+ * `nopretrain-700`: 700 labels with RL starting on an untrained r̂; `oob-nopretrain-350`: both
+ * options at 350 labels) run only when named, and sit in the table beside the plain cells but not
+ * in the figure.
  *
  *   node --import tsx experiments/feedback_efficiency.ts [--tasks Hopper,HalfCheetah,Walker2d]
  *     [--cells oracle-350,oracle-700,oracle-1400,noisy-700,true|none] [--seeds 1,2,3]
@@ -59,9 +61,7 @@ const CELLS = {
   /** An option under test at the sweep's hardest point (issue 12's techniques, at 1M steps). */
   "oob-350": { teacher: "oracle", labels: 350, flags: ["--validation", "out-of-bag"] },
   "oob-700": { teacher: "oracle", labels: 700, flags: ["--validation", "out-of-bag"] },
-  /** oracle-700 measured again on today's code: the imported cells ran before 0e2403b. */
-  "holdout-700": { teacher: "oracle", labels: 700, flags: ["--validation", "holdout"] },
-  /** holdout-700 with RL starting on an untrained r̂, as every run before 0e2403b did. */
+  /** oracle-700 with RL starting on an untrained r̂, as every run before 0e2403b did. */
   "nopretrain-700": { teacher: "oracle", labels: 700, flags: ["--pretrain-reward-steps", "0"] },
   /** The two that helped, together, at the budget the issue asks about. */
   "oob-nopretrain-350": {
@@ -76,7 +76,6 @@ const CELL_NAMES = Object.keys(CELLS) as Cell[];
 const OPTION_CELLS: readonly Cell[] = [
   "oob-350",
   "oob-700",
-  "holdout-700",
   "nopretrain-700",
   "oob-nopretrain-350",
 ];
@@ -277,7 +276,6 @@ const CELL_TEXT: Record<Cell | "true", string> = {
   "noisy-700": "noisy (β = 1, ε = 0.1), 700 labels",
   "oob-350": "oracle, 350 labels, `--validation out-of-bag`",
   "oob-700": "oracle, 700 labels, `--validation out-of-bag`",
-  "holdout-700": "oracle, 700 labels, the default (holdout) measured again",
   "nopretrain-700": "oracle, 700 labels, `--pretrain-reward-steps 0`",
   "oob-nopretrain-350": "oracle, 350 labels, out-of-bag and `--pretrain-reward-steps 0`",
 };

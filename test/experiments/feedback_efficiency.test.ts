@@ -85,6 +85,6 @@ test("an unknown cell is refused with the names there are", () => {
   assert.notEqual(r.status, 0);
   assert.match(
     r.stderr,
-    /unknown cell 'oracle-300' \(one of oracle-350, oracle-700, oracle-1400, noisy-700, oob-350, oob-700, holdout-700, nopretrain-700, oob-nopretrain-350, true, none\)/,
+    /unknown cell 'oracle-300' \(one of oracle-350, oracle-700, oracle-1400, noisy-700, oob-350, oob-700, nopretrain-700, oob-nopretrain-350, true, none\)/,
   );
 });
