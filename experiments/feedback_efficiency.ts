@@ -415,6 +415,8 @@ if (values.queue) {
     { length: Math.min(Number(values.parallel), jobs.length) },
     async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
+        // Another invocation may have run it meanwhile.
+        if (!values.rerun && readRows().some((r) => same(r, { ...job, steps }))) continue;
         try {
           merge(await runLocally(job.task, job.cell, job.seed));
         } catch (error) {
