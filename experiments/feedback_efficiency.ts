@@ -63,7 +63,7 @@ const CELLS = {
   "oob-700": { teacher: "oracle", labels: 700, flags: ["--validation", "out-of-bag"] },
   /** oracle-700 with RL starting on an untrained r̂, as every run before 0e2403b did. */
   "nopretrain-700": { teacher: "oracle", labels: 700, flags: ["--pretrain-reward-steps", "0"] },
-  /** The two that helped, together, at the budget the issue asks about. */
+  /** Both options together, at the budget the issue asks about. */
   "oob-nopretrain-350": {
     teacher: "oracle",
     labels: 350,
