@@ -416,7 +416,7 @@ if (values.queue) {
     async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         // Another invocation may have run it meanwhile.
-        if (!values.rerun && readRows().some((r) => same(r, { ...job, steps }))) continue;
+        if (!missing(job.task, job.cell).includes(job.seed)) continue;
         try {
           merge(await runLocally(job.task, job.cell, job.seed));
         } catch (error) {
