@@ -14,8 +14,8 @@
  * experiments/results/mujoco.json, with respawn, 50 episodes), and its 700-label oracle rows
  * stand in for this grid's oracle-700 cells until those are measured here; both are imported on
  * every invocation (marked `from: "mujoco.json"`), and a row measured here replaces an imported
- * one. (The imported oracle-700 rows ran before 0e2403b, when RL started on an untrained r̂; the
- * oracle-700 rows in results/ are measured on the code since.) `--cells true` runs
+ * one. (The imported oracle-700 rows ran at 96ed11b, before 620301f; the oracle-700 rows in
+ * results/ are measured on today's code.) `--cells true` runs
  * experiments/ppo_true_reward.ts, as mujoco.ts does, for a task and seed that has no baseline yet.
  *
  * Each finished run is merged into experiments/results/feedback_efficiency.json (the file is read
@@ -61,7 +61,7 @@ const CELLS = {
   /** An option under test at the sweep's hardest point (issue 12's techniques, at 1M steps). */
   "oob-350": { teacher: "oracle", labels: 350, flags: ["--validation", "out-of-bag"] },
   "oob-700": { teacher: "oracle", labels: 700, flags: ["--validation", "out-of-bag"] },
-  /** oracle-700 with RL starting on an untrained r̂, as every run before 0e2403b did. */
+  /** oracle-700 with RL starting on an untrained r̂, as every run from 620301f to 0e2403b did. */
   "nopretrain-700": { teacher: "oracle", labels: 700, flags: ["--pretrain-reward-steps", "0"] },
   /** Both options together, at the budget the issue asks about. */
   "oob-nopretrain-350": {
