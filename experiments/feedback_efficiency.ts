@@ -15,8 +15,8 @@
  * stand in for this grid's oracle-700 cells until those are measured here; both are imported on
  * every invocation (marked `from: "mujoco.json"`), and a row measured here replaces an imported
  * one. (The imported oracle-700 rows ran at 96ed11b, before 620301f; the oracle-700 rows in
- * results/ are measured on today's code.) `--cells true` runs
- * experiments/ppo_true_reward.ts, as mujoco.ts does, for a task and seed that has no baseline yet.
+ * results/ are measured on today's code.) `--cells true` runs experiments/ppo_true_reward.ts, as
+ * mujoco.ts does, for a task and seed that has no baseline yet.
  *
  * Each finished run is merged into experiments/results/feedback_efficiency.json (the file is read
  * again before each merge, so several invocations may run at once), and the table of all rows
